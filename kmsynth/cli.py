@@ -1,0 +1,143 @@
+"""`kmsynth` command line (a contract other tools drive: names and outputs are in DESIGN.md).
+
+Exit status: 0 success, 2 bad input or usage (message on stderr, no traceback), 1 internal
+error, 75 another run holds the lock.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import AlreadyRunning, InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
+log = logging.getLogger("kmsynth")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: exit 2 without a traceback
+        self.print_usage(sys.stderr)
+        print(f"kmsynth: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
+def _config(args: argparse.Namespace):
+    from .config import load_config
+
+    return load_config(getattr(args, "config", None))
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .prepare import prepare
+
+    cfg = _config(args)
+    prep = prepare(args.kind, args.path, cfg, mapping=args.mapping)
+    t = prep.table
+    src = prep.sources[0]
+    out = [f"{args.path}: {args.kind}, {src['format']}"
+           + (f", encoding {src['encoding']}" if src.get("encoding") else "")
+           + (f", delimiter {src['delimiter']!r}" if src.get("delimiter") else ""),
+           f"  {prep.ledger.summary()}",
+           f"  columns: {', '.join(c for c in t.columns if not c.startswith('_'))}"]
+    if "language" in t.columns and len(t):
+        langs = t["language"].value_counts()
+        out.append("  languages: " + ", ".join(f"{k} {v}" for k, v in langs.head(12).items()))
+    for col in ("created_at", "submitted_at"):
+        if col in t.columns and t[col].notna().any():
+            out.append(f"  dates: {t[col].min():%Y-%m-%d} to {t[col].max():%Y-%m-%d} (UTC)")
+    if any(prep.redactions.values()):
+        out.append("  redacted: " + ", ".join(f"{k} {v}" for k, v in prep.redactions.items() if v))
+    print("\n".join(out))
+    warnings = [p for p in prep.problems if p.severity != "error"]
+    if warnings:
+        print(f"  {len(warnings)} warning(s):")
+        for p in warnings[:50]:
+            print(f"    - {p}")
+    if prep.errors:
+        print(f"kmsynth: {len(prep.errors)} row(s) break the rules and would be excluded:",
+              file=sys.stderr)
+        for p in prep.errors[:200]:
+            print(f"  - {p}", file=sys.stderr)
+        if len(prep.errors) > 200:
+            print(f"  ... and {len(prep.errors) - 200} more", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="kmsynth", description=__doc__.split("\n")[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("validate", help="check an export against a canonical table")
+    v.add_argument("kind", choices=["posts", "survey", "findings", "lessons"])
+    v.add_argument("path")
+    v.add_argument("--mapping", help="YAML column mapping")
+    v.add_argument("--config", help="kmsynth.yml")
+    v.set_defaults(func=cmd_validate)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def command(register: Callable[[argparse._SubParsersAction], None]):
+    """Decorator for modules that add a sub-command (keeps this file a thin dispatcher)."""
+    _EXTRA_COMMANDS.append(register)
+    return register
+
+
+def _load_commands() -> None:
+    from . import commands  # noqa: F401  (registers the other sub-commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _load_commands()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"kmsynth: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except AlreadyRunning as exc:
+        print(f"kmsynth: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except KeyboardInterrupt:
+        print("kmsynth: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # internal error: short message, details in an owner-only log
+        log_path = Path(os.environ.get("KMSYNTH_ERROR_LOG", Path.home() / ".kmsynth-last-error.log"))
+        try:
+            log_path.write_text(traceback.format_exc(), encoding="utf-8")
+            os.chmod(log_path, 0o600)
+            where = f" (details in {log_path})"
+        except OSError:
+            where = ""
+        # the message itself may quote data: only its type goes to stderr
+        print(f"kmsynth: internal error ({type(exc).__name__}){where}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

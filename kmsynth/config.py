@@ -1,0 +1,129 @@
+"""Configuration: defaults in code, overridden by `kmsynth.yml`, overridden by CLI flags.
+
+Relative paths in a config file are resolved against the folder that holds the file, so a
+scheduled run gives the same result whatever its working directory.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError
+
+MIN_CELL_FLOOR = 5  # published breakdowns never show groups smaller than this
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataPaths(_Section):
+    posts: Path | None = None
+    survey: Path | None = None
+    findings: Path | None = None
+    lessons: Path | None = None
+    mapping: Path | None = Field(None, description="YAML column mapping, one section per kind")
+    curation: Path | None = None
+    store: Path | None = Field(None, description="DuckDB file holding the history, optional")
+
+
+class PrivacyConfig(_Section):
+    min_cell: int = Field(10, description="k: breakdown cells below k are hidden (>= 5)")
+    key_env: str = "KMSYNTH_PSEUDONYM_KEY"
+    key_file: Path | None = None
+    quotable_sources: list[str] | None = Field(
+        None, description="sources whose posts may be quoted; None: rely on consent_to_quote only"
+    )
+    block_list: list[str] = Field(default_factory=list, description="names to redact")
+    places: list[str] = Field(default_factory=list, description="small places to redact")
+
+    @field_validator("min_cell")
+    @classmethod
+    def _floor(cls, v: int) -> int:
+        if v < MIN_CELL_FLOOR:
+            raise ValueError(f"min_cell must be at least {MIN_CELL_FLOOR}, got {v}")
+        return v
+
+
+class EmbeddingConfig(_Section):
+    embedder: Literal["minilm", "static", "tfidf"] | str = "minilm"
+    model: str | None = Field(None, description="sentence-transformers name or path (minilm)")
+    cache_dir: Path = Path(".kmsynth-cache")
+    batch_size: int = 64
+
+
+class ThemesConfig(_Section):
+    seed: int = 42
+    min_theme_size: int | None = None
+    n_representative_docs: int = 5
+
+
+class LimitsConfig(_Section):
+    max_file_mb: float = 512.0
+    max_text_chars: int = 100_000
+    max_rows: int = 5_000_000
+
+
+class ReportConfig(_Section):
+    out: Path = Path("reports")
+    notebook: Path | None = None
+    cell_timeout_s: int = 900
+    run_timeout_s: int = 3600
+    title: str = "Monthly knowledge report"
+
+
+class Config(_Section):
+    data: DataPaths = Field(default_factory=DataPaths)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    themes: ThemesConfig = Field(default_factory=ThemesConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    source_file: Path | None = Field(None, exclude=True)
+
+    def resolved(self, base: Path) -> "Config":
+        """Return a copy with every relative path made absolute against `base`."""
+        data = self.model_dump()
+
+        def fix(section: dict[str, Any]) -> None:
+            for k, v in section.items():
+                if isinstance(v, Path) and not v.is_absolute():
+                    section[k] = (base / v).resolve()
+
+        for name in ("data", "privacy", "embedding", "report"):
+            fix(data[name])
+        out = Config.model_validate(data)
+        out.source_file = self.source_file
+        return out
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read `kmsynth.yml` (or the defaults when `path` is None) into a validated Config."""
+    if path is None:
+        return Config().resolved(Path.cwd())
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("config file not found", file=str(p),
+                         hint="pass --config with the path of your kmsynth.yml")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("the config is not valid YAML", file=str(p),
+                         row=(mark.line + 1) if mark else None,
+                         hint="check indentation and quoting on that line") from None
+    if not isinstance(raw, dict):
+        raise InputError("the config must be a mapping of sections", file=str(p))
+    try:
+        cfg = Config.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"invalid setting {key!r}: {first['msg']}", file=str(p),
+                         hint="see README.md, section 'Your own data', for every setting") from None
+    cfg.source_file = p.resolve()
+    return cfg.resolved(p.resolve().parent)
