@@ -4,9 +4,92 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from .cli import command
+from .errors import InputError
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+# --------------------------------------------------------------------------------------------
+# themes
+
+
+@command
+def _themes(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("themes", help="find themes in a file of texts (BERTopic on cached embeddings)")
+    t.add_argument("path")
+    t.add_argument("--out", required=True, help="folder for themes.csv, assignments.csv, manifest.json")
+    t.add_argument("--text-col", help="column holding the text (default: a column named text)")
+    t.add_argument("--id-col", help="column holding the id (default: 1-based row number)")
+    t.add_argument("--embedder", help="minilm (default), static, tfidf, or a sentence-transformers path")
+    t.add_argument("--seed", type=int, help="random seed (default 42)")
+    t.add_argument("--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)")
+    t.add_argument("--config", help="kmsynth.yml")
+    t.set_defaults(func=cmd_themes)
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    import sys
+    import time
+
+    from .cli import _config
+    from .embed import embedder_from_config
+    from .manifest import package_versions, utc_now, write_json
+    from .prepare import prepare
+    from .themes import fit_themes, language_coverage, simple_summaries, write_theme_outputs
+
+    t0 = time.perf_counter()
+    cfg = _config(args)
+    if args.embedder:
+        cfg.embedding.embedder = args.embedder
+    if args.seed is not None:
+        cfg.themes.seed = args.seed
+    if args.min_theme_size is not None:
+        if args.min_theme_size < 2:
+            raise InputError("--min-theme-size must be at least 2")
+        cfg.themes.min_theme_size = args.min_theme_size
+    prep = prepare("documents", args.path, cfg, mapping=None, id_col=args.id_col,
+                   text_col=args.text_col)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    prep.ledger.check()
+    prep.ledger.save(out / "ledger.csv")
+    if prep.errors:
+        print(f"kmsynth: {len(prep.errors)} row(s) excluded (see {out / 'ledger.csv'}):", file=sys.stderr)
+        for p in prep.errors[:20]:
+            print(f"  - {p}", file=sys.stderr)
+    table = prep.table
+    embedder = embedder_from_config(cfg)
+    result = fit_themes(table["text"].tolist(), table["doc_id"].tolist(), embedder=embedder,
+                        languages=table.get("language", pd.Series(dtype=str)).tolist() or None,
+                        seed=cfg.themes.seed, min_theme_size=cfg.themes.min_theme_size,
+                        n_representative_docs=cfg.themes.n_representative_docs,
+                        cache_dir=cfg.embedding.cache_dir, show_progress=sys.stderr.isatty())
+    summaries = simple_summaries(result, table.set_index("doc_id")["text"], embedder)
+    files = write_theme_outputs(result, out, summaries=summaries, ledger_frame=prep.ledger.frame)
+    cover = language_coverage(result, table["language"].tolist(), k=cfg.privacy.min_cell) \
+        if "language" in table.columns else None
+    manifest = {
+        "command": "themes", "created_at": utc_now(),
+        "inputs": [{"file": Path(s["file"]).name, "sha256": s["sha256"], "rows": s["rows"]}
+                   for s in prep.sources],
+        "parameters": result.params | {"embedder": embedder.model_id},
+        "versions": package_versions(),
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()}
+        | {"wall": round(time.perf_counter() - t0, 3)},
+        "ledger": prep.ledger.counts(),
+        "themes": int(len(result.themes)),
+        "outlier_share_before_reassignment": round(result.outlier_share, 4),
+        "outlier_share": round(result.outlier_share_final, 4),
+        "languages": cover.to_dict(orient="records") if cover is not None else [],
+    }
+    write_json(out / "manifest.json", manifest)
+    print(f"{len(result.themes)} themes on {len(table)} documents; outliers "
+          f"{100 * result.outlier_share_final:.1f}% ({100 * result.outlier_share:.1f}% before "
+          f"reassignment); wrote {files['themes']}, {files['assignments']}, {out / 'manifest.json'}")
+    return 0
 
 
 @command
