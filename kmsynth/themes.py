@@ -265,7 +265,6 @@ class ThemeModel:
         if embeddings is None:
             if self.embedder is None:
                 raise ValueError("fit needs embeddings or an embedder")
-            self.embedder.fit(texts)
             embeddings = self.embedder.encode(texts, show_progress=show_progress)
         embeddings = np.asarray(embeddings, dtype=np.float32)
         timings["embed_s"] = time.perf_counter() - t0
