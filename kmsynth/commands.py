@@ -92,6 +92,62 @@ def cmd_themes(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# report and demo
+
+
+@command
+def _report(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("report", help="render reports/YYYY-MM/index.html (papermill + nbconvert)")
+    r.add_argument("--month", required=True, help="YYYY-MM")
+    for kind in ("posts", "survey", "findings", "lessons"):
+        r.add_argument(f"--{kind}", help=f"{kind} file (overrides the config)")
+    r.add_argument("--curation", help="curation YAML (overrides the config)")
+    r.add_argument("--config", help="kmsynth.yml")
+    r.add_argument("--out", help="reports folder (default: the config's report.out, else reports/)")
+    r.add_argument("--embedder", help="minilm, static, tfidf or a sentence-transformers path")
+    r.add_argument("--seed", type=int)
+    r.set_defaults(func=cmd_report)
+
+
+def _print_run(res) -> int:
+    import sys
+
+    from .cli import EXIT_INTERNAL
+
+    if res.status == "failed":
+        print(f"kmsynth: the {res.month} report failed ({res.error}); the previous report, if any, "
+              f"is unchanged. Details (owner only): .failed/{res.month}/", file=sys.stderr)
+        return EXIT_INTERNAL
+    extra = f" ({', '.join(res.missing)} missing)" if res.status == "partial" else ""
+    print(f"{res.month}: {res.status}{extra} in {res.seconds:.0f} s -> {res.folder / 'index.html'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_monthly_report
+
+    res = render_monthly_report(args.month, config_path=args.config, out=args.out or None,
+                                posts=args.posts, survey=args.survey, findings=args.findings,
+                                lessons=args.lessons, embedder=args.embedder, seed=args.seed,
+                                curation=args.curation)
+    return _print_run(res)
+
+
+def latest_month(config_path: Path) -> str:
+    """The latest month with posts in the configured posts file."""
+    from .config import load_config
+    from .io import load_table
+
+    cfg = load_config(config_path)
+    loaded = load_table("posts", cfg.data.posts, mapping=cfg.data.mapping)
+    kept = loaded.ledger.frame["status"].eq("kept").to_numpy()
+    dates = pd.to_datetime(loaded.table.loc[kept, "created_at"], utc=True).dropna()
+    if dates.empty:
+        raise InputError("the sample has no dated posts", file=str(cfg.data.posts))
+    return dates.max().strftime("%Y-%m")
+
+
 @command
 def _demo(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("demo", help="the monthly report on the bundled sample data")
@@ -100,14 +156,13 @@ def _demo(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .config import load_config
-    from .prepare import prepare
+    from .report import render_monthly_report
 
-    cfg = load_config(SAMPLE_DIR / "kmsynth.yml")
-    for kind in ("posts", "survey", "findings", "lessons"):
-        path = getattr(cfg.data, kind)
-        if path is None:
-            continue
-        prep = prepare(kind, path, cfg)
-        print(f"{kind}: {path.name}: {prep.ledger.summary()}")
-    return 0
+    config = SAMPLE_DIR / "kmsynth.yml"
+    if not config.is_file():
+        raise InputError("the bundled sample data is missing", file=str(config),
+                         hint="regenerate it with: python data/make_sample.py")
+    month = latest_month(config)
+    print(f"kmsynth demo: the {month} report on the bundled sample data (first run: a few minutes)")
+    res = render_monthly_report(month, config_path=config, out=args.out)
+    return _print_run(res)

@@ -51,6 +51,15 @@ def stop_words() -> frozenset[str]:
     for lang_words in raw.values():
         words.update(str(w).lower() for w in lang_words)
     # words a discussion hub uses everywhere: they never tell one theme from another
+    # country and territory names (en/es/fr/pt) name where, not what: keep them out of labels
+    try:
+        from babel import Locale
+
+        for loc in ("en", "es", "fr", "pt"):
+            for name in Locale.parse(loc).territories.values():
+                words.update(re.findall(r"[^\W\d_]+", name.lower()))
+    except Exception:  # pragma: no cover - babel missing or without data
+        log.debug("country names unavailable for stop words", exc_info=True)
     words.update({"thank", "thanks", "dear", "colleagues", "hello", "hi", "regards", "gracias",
                   "merci", "obrigado", "obrigada", "saludos", "think", "like", "just", "really",
                   "also", "would", "could", "one", "many", "us", "well", "new", "use", "used"})
@@ -704,3 +713,33 @@ def simple_summaries(result: ThemeResult, texts_by_id: pd.Series, embedder=None,
             best = int(np.argmax(embedder.encode(cands) @ cent))
         out[int(r.theme_id)] = cands[best]
     return out
+
+
+def classify_pillars(texts: Sequence[str], embeddings: np.ndarray | None = None,
+                     embedder=None) -> pd.DataFrame:
+    """Most likely pillar of each text: (pillar id, pillar name, confidence).
+
+    Half the score is the share of the text's seed-word hits per pillar (seed words in
+    en/es/fr/pt from the framework file), half a softmax of the cosine between the text's
+    embedding and each pillar's description, when embeddings and an embedder are given.
+    """
+    table = _pillar_table()
+    seed_sets = [set(p.seed_words) for p in table]
+    n = len(texts)
+    lex = np.zeros((n, len(table)))
+    for i, t in enumerate(texts):
+        toks = _WORD.findall(str(t).lower())
+        for j, s in enumerate(seed_sets):
+            lex[i, j] = sum(1 for tok in toks if tok in s)
+    sums = lex.sum(axis=1, keepdims=True)
+    lex = np.where(sums > 0, lex / np.maximum(sums, 1), 1 / len(table))
+    score = lex
+    if embeddings is not None and embedder is not None and n:
+        desc = [f"{p.name}: " + ", ".join(p.seed_words[:20]) for p in table]
+        cos = embeddings @ embedder.encode(desc).T
+        z = np.exp((cos - cos.max(axis=1, keepdims=True)) / 0.05)
+        score = 0.5 * lex + 0.5 * z / z.sum(axis=1, keepdims=True)
+    best = score.argmax(axis=1) if n else np.zeros(0, int)
+    return pd.DataFrame({"pillar": [table[b].id for b in best],
+                         "pillar_name": [table[b].name for b in best],
+                         "pillar_confidence": np.round(score[np.arange(n), best], 3) if n else []})

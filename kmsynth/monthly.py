@@ -1,0 +1,290 @@
+"""The monthly report's content: everything the notebook shows, computed here.
+
+`build_monthly_report` reads the configured inputs, keeps the report month (and the months
+before it for trends), fits the month's themes with stable ids against the previous month,
+and returns a `MonthlyReport` whose `section_*` methods give escaped HTML fragments. The
+notebook only calls these and displays them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import html as h
+from .config import Config
+from .errors import InputError
+from .manifest import package_versions
+from .trends import (biggest_increase, glance, month_of, monthly_counts, months_up_to,
+                     previous_month, trend_figure)
+
+log = logging.getLogger(__name__)
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TREND_MONTHS = 6
+
+
+def check_month(month: str) -> str:
+    if not MONTH_RE.match(str(month)):
+        raise InputError(f"month {month!r} is not in the form YYYY-MM", hint="for example --month 2026-10")
+    return str(month)
+
+
+@dataclass
+class MonthlyReport:
+    month: str
+    title: str
+    k: int
+    glance: pd.DataFrame
+    themes: pd.DataFrame  # stable theme id, label, size (suppressed), pillar, status, summary, quotes
+    changes: pd.DataFrame
+    trends: dict[str, pd.DataFrame]
+    method: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # survey / links sections when present
+    n_posts: int = 0
+
+    # -- HTML fragments (all data text escaped) -----------------------------------------
+
+    def section_header(self) -> str:
+        intro = (f"{self.n_posts:,} posts in {self.month}." if self.n_posts
+                 else f"No posts in {self.month}: the report shows trends up to the previous month.")
+        return (h.page_head() + h.plotly_js() +
+                f'<div class="km"><h1>{h.esc(self.title)}: {h.esc(self.month)}</h1>'
+                f'<p class="muted">{h.esc(intro)} Counts below {self.k} are hidden (–).</p></div>')
+
+    def section_glance(self) -> str:
+        cards = [(r.measure, None if pd.isna(r.value) else int(r.value), r.change)
+                 for r in self.glance.itertuples()]
+        return h.section("The month at a glance", h.cards_html(cards),
+                         intro="Participants are counted by pseudonym; nobody is named.")
+
+    def section_themes(self) -> str:
+        if self.themes.empty:
+            return h.section("Themes of the month", h.paragraph("Too few posts this month to find themes.", "muted"))
+        parts = []
+        for r in self.themes.itertuples():
+            size = h.HIDDEN if pd.isna(r.size_shown) else f"{int(r.size_shown)} posts"
+            badge = f'<span class="badge {h.esc(r.status)}">{h.esc(r.status)}</span>'
+            pill = f'<span class="badge">{h.esc(r.pillar_name)}</span>' if r.pillar_name else ""
+            body = [f'<div class="theme"><b>T{int(r.theme_id)} · {h.esc(r.label)}</b>{badge}{pill}'
+                    f' <span class="muted">{h.esc(size)}; keywords: {h.esc(r.keywords)}</span>']
+            if r.flag:
+                body.append(f'<div class="flag">{h.esc(r.flag)}</div>')
+            if r.summary:
+                body.append(h.paragraph(r.summary))
+            for q in r.quotes:
+                body.append(h.quote_html(q))
+            body.append("</div>")
+            parts.append("".join(body))
+        ch = self.changes
+        gone = ch[ch["status"] == "gone"] if not ch.empty else ch
+        if len(gone):
+            parts.append(h.paragraph("Gone since last month: " + "; ".join(
+                f"T{int(t)} {lab}" for t, lab in zip(gone["theme_id"], gone["label"])), "muted"))
+        return h.section("Themes of the month", "".join(parts),
+                         intro="Themes found in this month's posts, with their status against last month "
+                               "(same id = same theme). Quotes come only from posts whose authors agreed, "
+                               "after redaction.")
+
+    def section_trends(self) -> str:
+        parts = []
+        titles = {"total": "Posts per month", "region": "Posts per month by region",
+                  "pillar": "Posts per month by pillar", "source": "Posts per month by community"}
+        for key, counts in self.trends.items():
+            if counts is None or counts.empty:
+                continue
+            fig = trend_figure(counts, title=titles.get(key, key))
+            parts.append(h.figure_html(fig, name=f"trend-{key}"))
+            inc = biggest_increase(counts)
+            if inc and inc[1] > 0 and key != "total":
+                parts.append(h.paragraph(f"Largest rise in the last month: {inc[0]} (+{inc[1]:.0f}%).", "muted"))
+        return h.section("Trends by month, region and type", "".join(parts),
+                         intro=f"The last {TREND_MONTHS} months. Gaps are counts below {self.k}, hidden.")
+
+    def section_extra(self, key: str) -> str:
+        item = self.extra.get(key)
+        if item is None:
+            return ""
+        return item if isinstance(item, str) else str(item)
+
+    def section_method(self) -> str:
+        m = self.method
+        rows = [("Report month", m["month"]), ("Embedder", m["embedder"]), ("Seed", m["seed"]),
+                ("Small-cell threshold k", m["k"]), ("Theme model", m.get("theme_params", "")),
+                ("Curation file", m.get("curation_sha256") or "none")]
+        inputs = pd.DataFrame(m["inputs"]) if m["inputs"] else pd.DataFrame(columns=["file", "sha256", "rows"])
+        ledger = pd.DataFrame([m["ledger"]]) if m.get("ledger") else pd.DataFrame()
+        vers = pd.DataFrame(sorted(m["versions"].items()), columns=["package", "version"])
+        body = (h.table_html(pd.DataFrame(rows, columns=["setting", "value"]).astype(str))
+                + h.table_html(inputs, caption="Inputs (SHA-256)") +
+                (h.table_html(ledger, caption="Ledger: every input row accounted for") if not ledger.empty else "")
+                + h.table_html(vers, caption="Package versions")
+                + h.bullet_list(self.notes))
+        return h.section("Method and reproducibility", body,
+                         intro="Same inputs and parameters give the same report. Personal data is redacted "
+                               "before anything is embedded or shown; breakdowns hide counts below k.")
+
+
+def _sha(path: Path | None) -> str | None:
+    if path is None or not Path(path).is_file():
+        return None
+    d = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            d.update(chunk)
+    return d.hexdigest()
+
+
+def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
+                min_words: int = 8, max_words: int = 40) -> list[str]:
+    """Up to n short sentences, verbatim from quotable redacted posts, one per author per report."""
+    from .themes import _SENT
+
+    by_id = table.set_index("post_id")
+    out = []
+    for pid in ids:
+        if pid not in by_id.index:
+            continue
+        row = by_id.loc[pid]
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        author = str(row.get("author_id", ""))
+        if not bool(row.get("quotable", False)) or (author and author in used_authors):
+            continue
+        for s in _SENT.split(str(row["text"])):
+            s = s.strip()
+            words = len(s.split())
+            if min_words <= words <= max_words and "[" not in s and "<" not in s:
+                out.append(s)
+                if author:
+                    used_authors.add(author)
+                break
+        if len(out) >= n:
+            break
+    return out
+
+
+def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir: str | Path | None = None,
+                         curation: str | Path | None = None, show_progress: bool = False) -> MonthlyReport:
+    """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`."""
+    from .embed import embedder_from_config
+    from .prepare import prepare
+    from .themes import (OUTLIER, ThemeResult, apply_stable_ids, classify_pillars, fit_themes,
+                         match_themes, simple_summaries, theme_changes)
+
+    t0 = time.perf_counter()
+    month = check_month(month)
+    k = config.privacy.min_cell
+    if config.data.posts is None:
+        raise InputError("no posts file configured", hint="set data.posts in kmsynth.yml or pass --posts")
+    prep = prepare("posts", config.data.posts, config)
+    posts = prep.table.copy()
+    posts["month"] = month_of(posts["created_at"])
+    later = posts[posts["month"] > month]
+    if len(later):
+        prep.ledger.mark_out_of_period(later[["_file", "_row"]], f"after {month}")
+    window = months_up_to(month, TREND_MONTHS)
+    older = posts[posts["month"] < window[0]]
+    if len(older):
+        prep.ledger.mark_out_of_period(older[["_file", "_row"]], f"before {window[0]}")
+    prep.ledger.check()
+    posts = posts[posts["month"].isin(window)].reset_index(drop=True)
+    emb = embedder or embedder_from_config(config)
+    notes: list[str] = []
+
+    # themes for this month and the previous one, ids stable across months
+    prev = previous_month(month)
+    cur_posts = posts[posts["month"] == month].reset_index(drop=True)
+    prev_posts = posts[posts["month"] == prev].reset_index(drop=True)
+    all_vecs = emb.encode(posts["text"].tolist(), show_progress=show_progress)
+    vec_of = dict(zip(posts["post_id"], all_vecs))
+    seed = config.themes.seed
+
+    def fit(frame: pd.DataFrame) -> ThemeResult | None:
+        if len(frame) < 20:
+            return None
+        return fit_themes(frame["text"].tolist(), frame["post_id"].tolist(), embedder=emb,
+                          embeddings=np.vstack([vec_of[p] for p in frame["post_id"]]), seed=seed,
+                          min_theme_size=config.themes.min_theme_size,
+                          n_representative_docs=config.themes.n_representative_docs,
+                          cache_dir=config.embedding.cache_dir)
+
+    state = Path(state_dir) if state_dir else None
+    previous = None
+    if state and (state / prev / "themes" / "theme_model.json").is_file():
+        previous = ThemeResult.load(state / prev / "themes")
+    else:
+        previous = fit(prev_posts)
+    current = fit(cur_posts)
+    theme_rows = pd.DataFrame()
+    changes = pd.DataFrame(columns=["theme_id", "label", "size", "previous_size", "status"])
+    if current is not None:
+        if previous is not None:
+            current = apply_stable_ids(current, match_themes(previous, current))
+        if state:
+            current.save(state / month / "themes")
+        changes = theme_changes(previous, current, prev_total=len(prev_posts) or None,
+                                cur_total=len(cur_posts))
+        status = dict(zip(changes["theme_id"], changes["status"]))
+        summaries = simple_summaries(current, cur_posts.set_index("post_id")["text"], emb)
+        used: set[str] = set()
+        rows = []
+        members = current.assignments.merge(cur_posts[["post_id", "author_id", "country"]]
+                                            if "country" in cur_posts else cur_posts[["post_id", "author_id"]],
+                                            left_on="doc_id", right_on="post_id", how="left")
+        for r in current.themes.itertuples():
+            mem = members[members["theme_id"] == r.theme_id]
+            top_author = mem["author_id"].value_counts(normalize=True).max() if len(mem) else 0
+            flag = ""
+            if r.size < max(k, 5):
+                flag = "Rests on few posts: read as a signal, not a finding."
+            elif top_author > 0.5:
+                flag = "Mostly one participant's posts: read as one voice, not a general finding."
+            rows.append({"theme_id": r.theme_id, "label": r.label, "size": r.size,
+                         "size_shown": r.size if r.size >= k else np.nan, "keywords": r.keywords,
+                         "pillar": r.pillar, "pillar_name": r.pillar_name,
+                         "status": status.get(r.theme_id, "new"), "summary": summaries.get(int(r.theme_id), ""),
+                         "quotes": [] if r.size < k else pick_quotes(cur_posts, list(r.representative_ids),
+                                                                      used_authors=used, n=1),
+                         "flag": flag})
+        theme_rows = pd.DataFrame(rows)
+        outl = current.outlier_share_final
+        notes.append(f"{len(theme_rows)} themes; {100 * current.outlier_share:.0f}% of posts were outliers "
+                     f"before reassignment to the nearest theme, {100 * outl:.0f}% after.")
+    else:
+        notes.append(f"{len(cur_posts)} posts in {month}: too few for themes (20 needed).")
+
+    # trends by region, pillar and community
+    pillars = classify_pillars(posts["text"].tolist(), all_vecs, emb)
+    posts["pillar_name"] = pillars["pillar_name"].to_numpy()
+    trends = {"total": monthly_counts(posts, by=None, months=window, k=k)}
+    for key, col in (("region", "region"), ("pillar", "pillar_name"), ("source", "source")):
+        if col in posts.columns and posts[col].replace("", np.nan).notna().any():
+            trends[key] = monthly_counts(posts, by=col, months=window, k=k)
+
+    inputs = [{"file": Path(s["file"]).name, "sha256": s["sha256"], "rows": s["rows"]} for s in prep.sources]
+    for kind in ("survey", "findings", "lessons"):
+        p = getattr(config.data, kind)
+        if p is not None and Path(p).is_file():
+            inputs.append({"file": Path(p).name, "sha256": _sha(Path(p)), "rows": None})
+    method = {"month": month, "embedder": emb.model_id, "seed": seed, "k": k,
+              "theme_params": json.dumps({kk: v for kk, v in (current.params.items() if current else {})
+                                          if kk in ("min_theme_size_used", "reducer", "n_docs",
+                                                    "outlier_threshold", "n_representative_docs")}),
+              "inputs": inputs, "ledger": prep.ledger.counts(), "versions": package_versions(),
+              "curation_sha256": _sha(Path(curation)) if curation else None,
+              "build_s": round(time.perf_counter() - t0, 1)}
+    gl = glance(posts, month, k=k)
+    report = MonthlyReport(month=month, title=config.report.title, k=k, glance=gl, themes=theme_rows,
+                           changes=changes, trends=trends, method=method, notes=notes,
+                           n_posts=len(cur_posts))
+    report.ledger = prep.ledger  # type: ignore[attr-defined]
+    return report
