@@ -191,7 +191,8 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     later = posts[posts["month"] > month]
     if len(later):
         prep.ledger.mark_out_of_period(later[["_file", "_row"]], f"after {month}")
-    window = months_up_to(month, TREND_MONTHS)
+    first = posts["month"].dropna().min() if posts["month"].notna().any() else month
+    window = [m for m in months_up_to(month, TREND_MONTHS) if m >= min(first, month)]
     older = posts[posts["month"] < window[0]]
     if len(older):
         prep.ledger.mark_out_of_period(older[["_file", "_row"]], f"before {window[0]}")

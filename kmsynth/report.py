@@ -204,6 +204,8 @@ def to_html(executed: Path, title: str) -> str:
     from .html import CSP, esc
 
     nb = nbformat.read(executed, as_version=4)
+    for i, cell in enumerate(nb.cells):  # papermill's injected cell has a random id
+        cell["id"] = f"cell-{i}"
     exp = HTMLExporter(template_name="lab")
     exp.exclude_input = True
     exp.exclude_input_prompt = True

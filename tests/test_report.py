@@ -1,0 +1,141 @@
+"""Monthly report: safe, self-contained, deterministic, and never losing the last good report."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmsynth.cli import main
+from kmsynth.config import load_config
+from kmsynth.errors import AlreadyRunning, InputError
+from kmsynth.monthly import build_monthly_report, check_month
+from kmsynth.report import NOTEBOOK, check_executed, check_html, render_monthly_report
+
+
+def test_month_must_be_yyyy_mm() -> None:
+    assert check_month("2026-10") == "2026-10"
+    for bad in ("2026-13", "10/2026", "2026-1"):
+        with pytest.raises(InputError, match="YYYY-MM"):
+            check_month(bad)
+    assert main(["report", "--month", "2026/10", "--posts", "x.csv"]) == 2
+
+
+def test_every_breakdown_is_suppressed(report_config: Path) -> None:
+    cfg = load_config(report_config)
+    rep = build_monthly_report("2026-10", cfg)
+    k = cfg.privacy.min_cell
+    assert set(rep.trends) >= {"total", "region", "pillar"}
+    for name, table in rep.trends.items():
+        shown = table.stack().dropna().to_numpy(dtype=float)
+        assert ((shown == 0) | (shown >= k)).all(), name
+    # the Pacific has one post a month: never shown
+    assert list(rep.trends["region"].index) == ["2026-08", "2026-09", "2026-10"]
+    assert rep.trends["region"]["Pacific"].isna().all()
+    # a theme smaller than k shows no size
+    assert rep.themes["size_shown"].dropna().ge(k).all()
+    # glance counts of people below k are hidden
+    people = rep.glance.set_index("measure")
+    assert pd.isna(people.loc["Participants", "value"]) or people.loc["Participants", "value"] >= k
+
+
+def test_sections_escape_data_text(report_config: Path) -> None:
+    rep = build_monthly_report("2026-10", load_config(report_config))
+    page = rep.section_themes() + rep.section_glance() + rep.section_method()
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+
+
+@pytest.mark.slow
+def test_render_publish_rerun_and_failure(report_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    res = render_monthly_report("2026-10", config_path=report_config, out=out)
+    assert res.status in ("complete", "partial"), res.error
+    folder = out / "2026-10"
+    page = (folder / "index.html").read_text("utf-8")
+    man = json.loads((folder / "manifest.json").read_text("utf-8"))
+    # self-contained, safe, no code
+    assert check_html(page) == []
+    assert "Content-Security-Policy" in page
+    assert "<script>alert('xss')" not in page and "onerror=alert(1)>" not in page
+    assert "&lt;script&gt;" in page or "xss" not in page  # escaped when shown at all
+    assert "build_monthly_report" not in page and "notebook_setup" not in page  # no code cells
+    assert "Traceback" not in page
+    for heading in ("The month at a glance", "Themes of the month", "Trends by month, region and type",
+                    "Method and reproducibility"):
+        assert heading in page
+    assert man["status"] == res.status and man["inputs"][0]["sha256"]
+    assert (folder / "report.ipynb").stat().st_mode & 0o077 == 0  # owner only
+    assert "2026-10" in (out / "index.html").read_text("utf-8")
+
+    # same inputs and parameters -> the same page
+    again = render_monthly_report("2026-10", config_path=report_config, out=out)
+    assert again.status == res.status
+    assert (folder / "index.html").read_text("utf-8") == page
+
+    # a failing notebook keeps the previous report and says why
+    broken = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in broken.cells:
+        if "section:themes" in cell.metadata.get("tags", []):
+            cell.source = "raise RuntimeError('boom')"
+    bad_nb = tmp_path / "broken.ipynb"
+    nbformat.write(broken, bad_nb)
+    failed = render_monthly_report("2026-10", config_path=report_config, out=out, notebook=bad_nb)
+    assert failed.status == "failed" and "themes" in failed.error
+    assert (folder / "index.html").read_text("utf-8") == page
+    err = json.loads((out / ".failed" / "2026-10" / "error.json").read_text("utf-8"))
+    assert err["status"] == "failed"
+    assert "last attempt failed" in (out / "index.html").read_text("utf-8")
+    assert not list(out.glob(".staging-*"))
+
+
+def test_concurrent_run_is_refused(report_config: Path, tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    (out / ".locks").mkdir(parents=True)
+    with FileLock(str(out / ".locks" / "2026-10.lock")):
+        with pytest.raises(AlreadyRunning):
+            render_monthly_report("2026-10", config_path=report_config, out=out)
+        assert main(["report", "--month", "2026-10", "--config", str(report_config),
+                     "--out", str(out)]) == 75
+    assert not (out / "2026-10").exists()
+
+
+def test_missing_input_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    code = main(["report", "--month", "2026-10", "--posts", str(tmp_path / "nope.csv"),
+                 "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope.csv" in err and "Traceback" not in err
+
+
+def test_check_executed_classifies_runs(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    for sec in ("setup", "header", "glance", "themes", "trends", "survey", "method"):
+        c = nbformat.v4.new_code_cell("pass", execution_count=1)
+        c.metadata["tags"] = [f"section:{sec}"]
+        nb.cells.append(c)
+    p = tmp_path / "nb.ipynb"
+    nbformat.write(nb, p)
+    assert check_executed(p)[0] == "complete"
+    nb.cells[5].outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[])]
+    nbformat.write(nb, p)
+    status, missing, _ = check_executed(p)
+    assert status == "partial" and missing == ["survey"]
+    nb.cells[3].execution_count = None  # papermill stopped before the themes cell
+    nbformat.write(nb, p)
+    assert check_executed(p)[0] == "failed"
+    assert check_executed(tmp_path / "absent.ipynb")[0] == "failed"
+
+
+def test_check_html_catches_external_loads_and_traces() -> None:
+    ok = '<html><head><meta http-equiv="Content-Security-Policy" content="x"></head><body>' \
+         '<script>var a="https://plotly.com/";</script></body></html>'
+    assert check_html(ok) == []
+    assert check_html(ok.replace("<body>", '<body><script src="https://cdn.example/x.js"></script>'))
+    assert check_html(ok.replace("<body>", "<body>Traceback (most recent call last)"))
