@@ -175,3 +175,33 @@ def test_min_theme_size_scales() -> None:
     assert default_min_theme_size(50) == 5
     assert default_min_theme_size(1500) < default_min_theme_size(100_000)
     assert default_min_theme_size(100_000) < 500
+
+
+def test_cli_themes_writes_the_contract_files(tmp_path: Path, capsys) -> None:
+    from kmsynth.cli import main
+
+    texts, _ = make_corpus(30, seed=5)
+    texts[3] = ""  # an empty row: excluded, still one assignments row
+    texts[7] = texts[8]  # an exact duplicate: merged, same theme as its twin
+    pd.DataFrame({"body": texts, "lang": "en"}).to_csv(tmp_path / "docs.csv", index=False)
+    out = tmp_path / "out"
+    code = main(["themes", str(tmp_path / "docs.csv"), "--out", str(out), "--text-col", "body",
+                 "--embedder", "tfidf", "--seed", "3"])
+    assert code == 0, capsys.readouterr().err
+    themes = pd.read_csv(out / "themes.csv")
+    assign = pd.read_csv(out / "assignments.csv", dtype={"doc_id": str})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(themes.columns[:5]) == ["theme_id", "label", "size", "keywords", "summary"]
+    assert list(assign.columns[:3]) == ["doc_id", "theme_id", "probability"]
+    assert len(assign) == len(texts)  # one row per input document, ids = 1-based row numbers
+    assert assign["doc_id"].tolist() == [str(i) for i in range(1, len(texts) + 1)]
+    assert assign.loc[3, "theme_id"] == -1
+    assert assign.loc[7, "theme_id"] == assign.loc[8, "theme_id"] or assign.loc[7, "note"]
+    assert manifest["inputs"][0]["sha256"] and manifest["parameters"]["seed"] == 3
+    assert sum(manifest["ledger"].values()) == len(texts)
+    for s, row in zip(themes["summary"].fillna(""), themes.itertuples()):
+        assert not s or any(s in t for t in texts)  # summaries are verbatim sentences
+    # bad input: exit 2, no traceback
+    code = main(["themes", str(tmp_path / "missing.csv"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
