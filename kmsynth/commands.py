@@ -26,6 +26,7 @@ def _themes(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--embedder", help="minilm (default), static, tfidf, or a sentence-transformers path")
     t.add_argument("--seed", type=int, help="random seed (default 42)")
     t.add_argument("--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)")
+    t.add_argument("--curation", help="curation YAML whose decisions to apply (rename, merge, ...)")
     t.add_argument("--config", help="kmsynth.yml")
     t.set_defaults(func=cmd_themes)
 
@@ -67,6 +68,15 @@ def cmd_themes(args: argparse.Namespace) -> int:
                         seed=cfg.themes.seed, min_theme_size=cfg.themes.min_theme_size,
                         n_representative_docs=cfg.themes.n_representative_docs,
                         cache_dir=cfg.embedding.cache_dir, show_progress=sys.stderr.isatty())
+    curation_file = args.curation or cfg.data.curation
+    stale: list[str] = []
+    if curation_file:
+        from .curation import Curation, apply_curation
+
+        result, outcome = apply_curation(result, Curation.load(curation_file), seed=cfg.themes.seed)
+        stale = outcome.messages()
+        for msg in stale:
+            print(f"kmsynth: {msg}", file=sys.stderr)
     summaries = simple_summaries(result, table.set_index("doc_id")["text"], embedder)
     files = write_theme_outputs(result, out, summaries=summaries, ledger_frame=prep.ledger.frame)
     cover = language_coverage(result, table["language"].tolist(), k=cfg.privacy.min_cell) \
@@ -84,6 +94,8 @@ def cmd_themes(args: argparse.Namespace) -> int:
         "outlier_share_before_reassignment": round(result.outlier_share, 4),
         "outlier_share": round(result.outlier_share_final, 4),
         "languages": cover.to_dict(orient="records") if cover is not None else [],
+        "curation_sha256": result.params.get("curation_sha256"),
+        "curation_stale": stale,
     }
     write_json(out / "manifest.json", manifest)
     print(f"{len(result.themes)} themes on {len(table)} documents; outliers "

@@ -227,11 +227,22 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     current = fit(cur_posts)
     theme_rows = pd.DataFrame()
     changes = pd.DataFrame(columns=["theme_id", "label", "size", "previous_size", "status"])
+    from .curation import Curation, apply_curation
+
+    cur_file = Curation.load(curation) if curation else None
+    excluded_quotes: set[str] = set()
     if current is not None:
         if previous is not None:
             current = apply_stable_ids(current, match_themes(previous, current))
-        if state:
+        if state:  # the uncurated themes, so next month's decisions meet the same ids
             current.save(state / month / "themes")
+        current, outcome = apply_curation(current, cur_file, seed=seed)
+        notes.extend(outcome.messages())
+        excluded_quotes = outcome.excluded_quotes
+        if outcome.applied:
+            notes.append(f"{len(outcome.applied)} curation decision(s) applied.")
+        if previous is not None:
+            previous, _ = apply_curation(previous, cur_file, seed=seed)
         changes = theme_changes(previous, current, prev_total=len(prev_posts) or None,
                                 cur_total=len(cur_posts))
         status = dict(zip(changes["theme_id"], changes["status"]))
@@ -253,8 +264,9 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
                          "size_shown": r.size if r.size >= k else np.nan, "keywords": r.keywords,
                          "pillar": r.pillar, "pillar_name": r.pillar_name,
                          "status": status.get(r.theme_id, "new"), "summary": summaries.get(int(r.theme_id), ""),
-                         "quotes": [] if r.size < k else pick_quotes(cur_posts, list(r.representative_ids),
-                                                                      used_authors=used, n=1),
+                         "quotes": [] if r.size < k else pick_quotes(
+                             cur_posts[~cur_posts["post_id"].isin(excluded_quotes)],
+                             list(r.representative_ids), used_authors=used, n=1),
                          "flag": flag})
         theme_rows = pd.DataFrame(rows)
         outl = current.outlier_share_final
