@@ -45,8 +45,9 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/workbench.ipynb
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(LAB_ARGS) notebooks/workbench.ipynb
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
