@@ -139,3 +139,27 @@ def test_check_html_catches_external_loads_and_traces() -> None:
     assert check_html(ok) == []
     assert check_html(ok.replace("<body>", '<body><script src="https://cdn.example/x.js"></script>'))
     assert check_html(ok.replace("<body>", "<body>Traceback (most recent call last)"))
+
+
+@pytest.mark.slow
+def test_empty_month_publishes_a_report_saying_so(report_config: Path, tmp_path: Path) -> None:
+    res = render_monthly_report("2026-12", config_path=report_config, out=tmp_path / "r")
+    assert res.status in ("complete", "partial")
+    page = (tmp_path / "r" / "2026-12" / "index.html").read_text("utf-8")
+    assert "No posts in 2026-12" in page
+
+
+def test_scheduling_docs_hold_a_valid_cron_line_and_timer() -> None:
+    import configparser
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scheduling.md").read_text("utf-8")
+    cron = re.search(r"```cron\n(.+?)\n```", doc, re.S).group(1).strip()
+    fields = cron.split(None, 5)
+    assert len(fields) == 6 and fields[2] == "2" and "kmsynth report --month previous" in fields[5]
+    units = re.findall(r"```ini\n(.+?)\n```", doc, re.S)
+    service, timer = (configparser.ConfigParser(strict=False, interpolation=None) for _ in range(2))
+    service.read_string(units[0])
+    timer.read_string(units[1])
+    assert "kmsynth report" in service["Service"]["ExecStart"]
+    assert timer["Timer"]["OnCalendar"].startswith("*-*-02")
+    assert check_month("previous") == str(pd.Timestamp.now(tz="UTC").to_period("M") - 1)
