@@ -153,8 +153,7 @@ def latest_month(config_path: Path) -> str:
 
     cfg = load_config(config_path)
     loaded = load_table("posts", cfg.data.posts, mapping=cfg.data.mapping)
-    kept = loaded.ledger.frame["status"].eq("kept").to_numpy()
-    dates = pd.to_datetime(loaded.table.loc[kept, "created_at"], utc=True).dropna()
+    dates = pd.to_datetime(loaded.table["created_at"], utc=True, errors="coerce").dropna()
     if dates.empty:
         raise InputError("the sample has no dated posts", file=str(cfg.data.posts))
     return dates.max().strftime("%Y-%m")
