@@ -616,12 +616,13 @@ def _resolve_duplicates(df: pd.DataFrame, led: pd.DataFrame, spec: TableSpec,
     content = _content_key(df, spec)
     first_by_id: dict[str, int] = {}
     first_by_content: dict[str, int] = {}
+    ids_l, content_l = ids.tolist(), content.tolist()  # plain lists: .iat in a loop is slow
     for i in np.flatnonzero(alive):
-        rid = ids.iat[i]
-        key = content.iat[i]
+        rid = ids_l[i]
+        key = content_l[i]
         if rid in first_by_id:
             j = first_by_id[rid]
-            if content.iat[j] == key:
+            if content_l[j] == key:
                 led.loc[i, ["status", "reason", "merged_into"]] = ["merged", "duplicate_row", rid]
             else:
                 led.loc[i, ["status", "reason"]] = ["excluded", "duplicate_id_different_text"]
@@ -636,6 +637,6 @@ def _resolve_duplicates(df: pd.DataFrame, led: pd.DataFrame, spec: TableSpec,
         first_by_id[rid] = i
         if spec.kind in ("posts", "findings", "lessons") and key in first_by_content:
             j = first_by_content[key]
-            led.loc[i, ["status", "reason", "merged_into"]] = ["merged", "duplicate_content", ids.iat[j]]
+            led.loc[i, ["status", "reason", "merged_into"]] = ["merged", "duplicate_content", ids_l[j]]
             continue
         first_by_content[key] = i

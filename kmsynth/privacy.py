@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import re
+from functools import lru_cache
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ def _digits(s: str) -> int:
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 
 
+@lru_cache(maxsize=200_000)
 def _fold(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).lower()
 
@@ -89,11 +91,13 @@ class Redactor:
     _names: dict[tuple[str, ...], bool] = field(default_factory=dict, init=False, repr=False)
     _places: dict[tuple[str, ...], bool] = field(default_factory=dict, init=False, repr=False)
     _longest: int = field(default=1, init=False, repr=False)
+    _first: set = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._names = self._terms(self.names, parts=True)
         self._places = self._terms(self.places, parts=False)
         self._longest = max([len(t) for t in (*self._names, *self._places)] + [1])
+        self._first = {t[0] for t in (*self._names, *self._places)}  # quick rejection per token
 
     @staticmethod
     def _terms(items: Iterable[str], parts: bool) -> dict[tuple[str, ...], bool]:
@@ -120,6 +124,9 @@ class Redactor:
         i = 0
         while i < len(toks):
             hit = None
+            if folded[i] not in self._first:
+                i += 1
+                continue
             for n in range(min(self._longest, len(toks) - i), 0, -1):
                 key = tuple(folded[i:i + n])
                 if key in self._names and (n > 1 or toks[i][2][:1].isupper()):

@@ -257,29 +257,26 @@ def parse_dates(values: pd.Series, *, order: DateOrder = "auto", timezone: str =
         parts = [(int(a), int(b), int(c)) for a, b, c in zip(m[0], m[1], m[2])]
         idx_pos = s.index.get_indexer(m.index)
         order_used = _decide_order(parts, order, file, column, [rows[i] for i in idx_pos])
-        parsed = []
-        for (a, b, c), (_, r) in zip(parts, m.iterrows()):
-            if order_used == "YMD" or a > 31:
-                y, mo, d = a, b, c
-            elif order_used == "DMY":
-                d, mo, y = a, b, c
-            else:
-                mo, d, y = a, b, c
-            if y < 100:
-                y += 2000 if y < 70 else 1900
-            hh = int(r[3]) if pd.notna(r[3]) else 0
-            mm = int(r[4]) if pd.notna(r[4]) else 0
-            ss = int(r[5]) if pd.notna(r[5]) else 0
-            if pd.notna(r[6]):
-                if r[6].lower() == "pm" and hh < 12:
-                    hh += 12
-                elif r[6].lower() == "am" and hh == 12:
-                    hh = 0
-            try:
-                parsed.append(pd.Timestamp(year=y, month=mo, day=d, hour=hh, minute=mm, second=ss))
-            except (ValueError, OverflowError):
-                parsed.append(pd.NaT)
-        out[m.index] = localise(pd.Series(parsed, index=m.index, dtype="datetime64[ns]"))
+        # vectorised: one pass over the columns instead of a Python loop over rows
+        num = m[[0, 1, 2]].astype(int).to_numpy()
+        a_, b_, c_ = num[:, 0], num[:, 1], num[:, 2]
+        ymd = (a_ > 31) | (order_used == "YMD")
+        if order_used == "DMY":
+            d, mo, y = np.where(ymd, c_, a_), b_, np.where(ymd, a_, c_)
+        elif order_used == "MDY":
+            mo, d, y = np.where(ymd, b_, a_), np.where(ymd, c_, b_), np.where(ymd, a_, c_)
+        else:
+            y, mo, d = a_, b_, c_
+        y = np.where(y < 100, np.where(y < 70, y + 2000, y + 1900), y)
+        hh = pd.to_numeric(m[3], errors="coerce").fillna(0).astype(int).to_numpy()
+        mm = pd.to_numeric(m[4], errors="coerce").fillna(0).astype(int).to_numpy()
+        ss = pd.to_numeric(m[5], errors="coerce").fillna(0).astype(int).to_numpy()
+        ampm = m[6].fillna("").str.lower().to_numpy()
+        hh = np.where((ampm == "pm") & (hh < 12), hh + 12, np.where((ampm == "am") & (hh == 12), 0, hh))
+        parsed = pd.to_datetime(pd.DataFrame({"year": y, "month": mo, "day": d, "hour": hh,
+                                              "minute": mm, "second": ss}), errors="coerce")
+        parsed = pd.Series(parsed.to_numpy(), index=m.index, dtype="datetime64[ns]")
+        out[m.index] = localise(parsed)
         done[idx_pos] = True
 
     # Spelled-out dates, last resort
