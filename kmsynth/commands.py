@@ -105,6 +105,67 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# link
+
+
+@command
+def _link(sub: argparse._SubParsersAction) -> None:
+    k = sub.add_parser("link", help="link evaluation findings to the lessons-learned inventory")
+    k.add_argument("findings")
+    k.add_argument("lessons")
+    k.add_argument("--out", required=True, help="folder for links.csv, gaps.csv, evidence_map.csv")
+    k.add_argument("--top-k", type=int, default=5, help="candidates per finding (default 5)")
+    k.add_argument("--reviewed", help="a links.csv with reviewers' accept/reject decisions")
+    k.add_argument("--mapping", help="YAML column mapping (findings and lessons sections)")
+    k.add_argument("--embedder", help="minilm (default), static, tfidf")
+    k.add_argument("--config", help="kmsynth.yml")
+    k.set_defaults(func=cmd_link)
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from .cli import _config
+    from .embed import embedder_from_config
+    from .link import link_findings_to_lessons, read_reviewed
+    from .manifest import package_versions, utc_now, write_json
+    from .prepare import prepare
+
+    if args.top_k < 1:
+        raise InputError("--top-k must be at least 1")
+    cfg = _config(args)
+    if args.embedder:
+        cfg.embedding.embedder = args.embedder
+    mapping = args.mapping or cfg.data.mapping
+    f = prepare("findings", args.findings, cfg, mapping=mapping)
+    l_ = prepare("lessons", args.lessons, cfg, mapping=mapping)
+    for prep, what in ((f, "findings"), (l_, "lessons")):
+        if len(prep.table) == 0:
+            raise InputError(f"no usable {what}: every row was excluded", file=str(getattr(args, what)),
+                             hint="run kmsynth validate on it to see why")
+    reviewed = read_reviewed(args.reviewed) if args.reviewed else None
+    emb = embedder_from_config(cfg)
+    if emb.model_id.startswith("tfidf"):
+        emb.fit(f.table["text"].tolist() + l_.table["text"].tolist())
+    res = link_findings_to_lessons(f.table, l_.table, embedder=emb, top_k=args.top_k, reviewed=reviewed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    res.links.to_csv(out / "links.csv", index=False)
+    res.gaps.to_csv(out / "gaps.csv", index=False)
+    res.evidence_map.to_csv(out / "evidence_map.csv")
+    f.ledger.save(out / "ledger_findings.csv")
+    l_.ledger.save(out / "ledger_lessons.csv")
+    write_json(out / "manifest.json", {
+        "command": "link", "created_at": utc_now(), "embedder": emb.model_id, "top_k": args.top_k,
+        "inputs": [{"file": Path(s["file"]).name, "sha256": s["sha256"]} for s in f.sources + l_.sources],
+        "links": int(len(res.links)), "gaps": res.gaps["kind"].value_counts().to_dict(),
+        "versions": package_versions()})
+    g = res.gaps["kind"].value_counts()
+    print(f"{len(res.links)} links between {len(f.table)} findings and {len(l_.table)} lessons; "
+          f"{g.get('finding_without_lesson', 0)} findings without a lesson, "
+          f"{g.get('lesson_without_finding', 0)} lessons without evidence -> {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # report and demo
 
 
