@@ -384,6 +384,8 @@ survey:
     respondent_group: Which best describes your organisation?
     region: Region
     language: Language
+    wave: Event
+    consent_to_quote: May we quote you (anonymously)?
   likert:
 {likert}
   open_ended:

@@ -46,7 +46,7 @@ SPECS: dict[str, TableSpec] = {
     ),
     "survey": TableSpec(
         "survey", ("response_id", "submitted_at"),
-        ("respondent_group", "region", "country", "language", "wave"),
+        ("respondent_group", "region", "country", "language", "wave", "consent_to_quote"),
         id_col="response_id", date_col="submitted_at",
     ),
     "findings": TableSpec(
