@@ -166,6 +166,48 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# brief
+
+
+@command
+def _brief(sub: argparse._SubParsersAction) -> None:
+    b = sub.add_parser("brief", help="a knowledge brief from a discussion export (md, html or docx)")
+    b.add_argument("path")
+    b.add_argument("--out", required=True, help="brief.md, brief.html or brief.docx")
+    b.add_argument("--title", default="Knowledge brief")
+    b.add_argument("--mapping", help="YAML column mapping (posts section)")
+    b.add_argument("--embedder", help="minilm (default), static, tfidf")
+    b.add_argument("--config", help="kmsynth.yml")
+    b.set_defaults(func=cmd_brief)
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from .brief import build_brief, write_brief
+    from .cli import _config
+    from .embed import embedder_from_config
+    from .prepare import prepare
+
+    if Path(args.out).suffix.lower() not in (".md", ".html", ".htm", ".docx"):
+        raise InputError("the brief's file name must end in .md, .html or .docx", file=args.out)
+    cfg = _config(args)
+    if args.embedder:
+        cfg.embedding.embedder = args.embedder
+    prep = prepare("posts", args.path, cfg, mapping=args.mapping or cfg.data.mapping)
+    if len(prep.table) == 0:
+        raise InputError("no usable posts: every row was excluded", file=args.path,
+                         hint="run kmsynth validate posts on it to see why")
+    emb = embedder_from_config(cfg)
+    if emb.model_id.startswith("tfidf"):
+        emb.fit(prep.table["text"].tolist())
+    brief = build_brief(prep.table, title=args.title, embedder=emb, k=cfg.privacy.min_cell,
+                        seed=cfg.themes.seed)
+    out = write_brief(brief, args.out)
+    print(f"brief: {len(brief.lessons)} lessons, {sum(len(v) for v in brief.practices.values())} practices "
+          f"in {len(brief.practices)} countries, {len(brief.themes)} themes -> {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # report and demo
 
 

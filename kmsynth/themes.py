@@ -219,14 +219,14 @@ class ThemeModel:
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _reducer(self, n: int):
+    def _reducer(self, n: int, dim: int = 10_000):
         method = self.reduce
         if method == "auto":
             method = "pca" if n < SMALL_CORPUS else "umap"
         if method == "pca":
             from sklearn.decomposition import PCA
 
-            return PCA(n_components=max(2, min(48, n - 2)), random_state=self.seed), "pca"
+            return PCA(n_components=max(1, min(48, n - 2, dim)), random_state=self.seed), "pca"
         from umap import UMAP
 
         return UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
@@ -279,7 +279,7 @@ class ThemeModel:
         timings["embed_s"] = time.perf_counter() - t0
 
         size = self.min_theme_size or default_min_theme_size(n)
-        reducer, reducer_name = self._reducer(n)
+        reducer, reducer_name = self._reducer(n, embeddings.shape[1])
         t1 = time.perf_counter()
         reduced = self._reduce(reducer, reducer_name, embeddings)
         timings["reduce_s"] = time.perf_counter() - t1
