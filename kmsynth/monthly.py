@@ -34,7 +34,7 @@ TREND_MONTHS = 6
 def check_month(month: str) -> str:
     """'YYYY-MM', or 'previous' for the last full month (handy in schedules)."""
     if str(month) == "previous":
-        return str(pd.Timestamp.now(tz="UTC").to_period("M") - 1)
+        return str(pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M") - 1)
     if not MONTH_RE.match(str(month)):
         raise InputError(f"month {month!r} is not in the form YYYY-MM", hint="for example --month 2026-10")
     return str(month)

@@ -162,4 +162,4 @@ def test_scheduling_docs_hold_a_valid_cron_line_and_timer() -> None:
     timer.read_string(units[1])
     assert "kmsynth report" in service["Service"]["ExecStart"]
     assert timer["Timer"]["OnCalendar"].startswith("*-*-02")
-    assert check_month("previous") == str(pd.Timestamp.now(tz="UTC").to_period("M") - 1)
+    assert check_month("previous") == str(pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M") - 1)
