@@ -203,12 +203,36 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     posts = posts[posts["month"].isin(window)].reset_index(drop=True)
     emb = embedder or embedder_from_config(config)
     notes: list[str] = []
+    store = None
+    if config.data.store is not None:  # history accumulates in the store; only new texts embedded
+        from .store import Store, StoreEmbeddingCache
+
+        store = Store.open(config.data.store)
+        upto = month_of(prep.table["created_at"]) <= month
+        c = store.add_table("posts", prep.table[upto.fillna(False).to_numpy()], run_id=f"report-{month}")
+        notes.append(f"Store: {c.new} new posts, {c.new_version} changed (new version), "
+                     f"{c.unchanged} already stored.")
+        emb = StoreEmbeddingCache(emb, store)
+    try:
+        return _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation,
+                      show_progress, t0)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):
+    from .themes import (ThemeResult, apply_stable_ids, classify_pillars, fit_themes, match_themes,
+                         simple_summaries, theme_changes)
+
+    k = config.privacy.min_cell
 
     # themes for this month and the previous one, ids stable across months
     prev = previous_month(month)
     cur_posts = posts[posts["month"] == month].reset_index(drop=True)
     prev_posts = posts[posts["month"] == prev].reset_index(drop=True)
     all_vecs = emb.encode(posts["text"].tolist(), show_progress=show_progress)
+    enc_counts = dict(getattr(emb, "last_counts", {}) or {})
     vec_of = dict(zip(posts["post_id"], all_vecs))
     seed = config.themes.seed
 
@@ -239,6 +263,10 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
             current = apply_stable_ids(current, match_themes(previous, current))
         if state:  # the uncurated themes, so next month's decisions meet the same ids
             current.save(state / month / "themes")
+        if store is not None:
+            store.save_theme_run(f"themes-{month}", month, current)
+            notes.append(f"Embeddings: {enc_counts.get('new', 0)} new texts embedded, "
+                         f"{enc_counts.get('cached', 0)} read from the store.")
         current, outcome = apply_curation(current, cur_file, seed=seed)
         notes.extend(outcome.messages())
         excluded_quotes = outcome.excluded_quotes
