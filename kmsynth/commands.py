@@ -27,6 +27,8 @@ def _themes(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, help="random seed (default 42)")
     t.add_argument("--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)")
     t.add_argument("--curation", help="curation YAML whose decisions to apply (rename, merge, ...)")
+    t.add_argument("--dask", help="spread reading, redaction and embedding over Dask: 'local' or a "
+                                  "scheduler address (tcp://host:8786)")
     t.add_argument("--config", help="kmsynth.yml")
     t.set_defaults(func=cmd_themes)
 
@@ -51,8 +53,16 @@ def cmd_themes(args: argparse.Namespace) -> int:
         if args.min_theme_size < 2:
             raise InputError("--min-theme-size must be at least 2")
         cfg.themes.min_theme_size = args.min_theme_size
-    prep = prepare("documents", args.path, cfg, mapping=None, id_col=args.id_col,
-                   text_col=args.text_col)
+    client = None
+    if args.dask:
+        from .scale import client_for, prepare_distributed
+
+        client = client_for(args.dask)
+        prep = prepare_distributed("documents", args.path, cfg, client, mapping=None, id_col=args.id_col,
+                                   text_col=args.text_col)
+    else:
+        prep = prepare("documents", args.path, cfg, mapping=None, id_col=args.id_col,
+                       text_col=args.text_col)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     prep.ledger.check()
@@ -63,11 +73,25 @@ def cmd_themes(args: argparse.Namespace) -> int:
             print(f"  - {p}", file=sys.stderr)
     table = prep.table
     embedder = embedder_from_config(cfg)
-    result = fit_themes(table["text"].tolist(), table["doc_id"].tolist(), embedder=embedder,
-                        languages=table.get("language", pd.Series(dtype=str)).tolist() or None,
-                        seed=cfg.themes.seed, min_theme_size=cfg.themes.min_theme_size,
-                        n_representative_docs=cfg.themes.n_representative_docs,
-                        cache_dir=cfg.embedding.cache_dir, show_progress=sys.stderr.isatty())
+    if embedder.model_id.startswith("tfidf"):
+        embedder.fit(table["text"].tolist())
+    if client is not None:
+        from .scale import embed_distributed, fit_themes_large
+
+        vecs = embed_distributed(table["text"].tolist(), embedder, client)
+        client.close()
+        result = fit_themes_large(table["text"].tolist(), table["doc_id"].tolist(), embeddings=vecs,
+                                  embedder=embedder, seed=cfg.themes.seed,
+                                  strata=table["language"].tolist() if "language" in table else None,
+                                  min_theme_size=cfg.themes.min_theme_size,
+                                  n_representative_docs=cfg.themes.n_representative_docs,
+                                  cache_dir=cfg.embedding.cache_dir)
+    else:
+        result = fit_themes(table["text"].tolist(), table["doc_id"].tolist(), embedder=embedder,
+                            languages=table.get("language", pd.Series(dtype=str)).tolist() or None,
+                            seed=cfg.themes.seed, min_theme_size=cfg.themes.min_theme_size,
+                            n_representative_docs=cfg.themes.n_representative_docs,
+                            cache_dir=cfg.embedding.cache_dir, show_progress=sys.stderr.isatty())
     curation_file = args.curation or cfg.data.curation
     stale: list[str] = []
     if curation_file:
@@ -222,6 +246,7 @@ def _report(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--out", help="reports folder (default: the config's report.out, else reports/)")
     r.add_argument("--embedder", help="minilm, static, tfidf or a sentence-transformers path")
     r.add_argument("--seed", type=int)
+    r.add_argument("--dask", help="spread reading, redaction and embedding over Dask: 'local' or an address")
     r.set_defaults(func=cmd_report)
 
 
@@ -245,7 +270,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     res = render_monthly_report(args.month, config_path=args.config, out=args.out or None,
                                 posts=args.posts, survey=args.survey, findings=args.findings,
                                 lessons=args.lessons, embedder=args.embedder, seed=args.seed,
-                                curation=args.curation)
+                                curation=args.curation, dask=args.dask)
     return _print_run(res)
 
 

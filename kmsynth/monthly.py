@@ -176,7 +176,8 @@ def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], 
 
 
 def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir: str | Path | None = None,
-                         curation: str | Path | None = None, show_progress: bool = False) -> MonthlyReport:
+                         curation: str | Path | None = None, show_progress: bool = False,
+                         dask: str | None = None) -> MonthlyReport:
     """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`."""
     from .embed import embedder_from_config
     from .prepare import prepare
@@ -188,7 +189,14 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     k = config.privacy.min_cell
     if config.data.posts is None:
         raise InputError("no posts file configured", hint="set data.posts in kmsynth.yml or pass --posts")
-    prep = prepare("posts", config.data.posts, config)
+    client = None
+    if dask:  # reading stays here; redaction, languages and embedding go to the Dask workers
+        from .scale import client_for, prepare_distributed
+
+        client = client_for(dask)
+        prep = prepare_distributed("posts", config.data.posts, config, client)
+    else:
+        prep = prepare("posts", config.data.posts, config)
     posts = prep.table.copy()
     posts["month"] = month_of(posts["created_at"])
     later = posts[posts["month"] > month]
@@ -213,12 +221,35 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
         notes.append(f"Store: {c.new} new posts, {c.new_version} changed (new version), "
                      f"{c.unchanged} already stored.")
         emb = StoreEmbeddingCache(emb, store)
+    if client is not None:
+        from .scale import embed_distributed
+
+        inner = emb
+        emb = _PrecomputedEmbedder(inner, dict(zip(posts["text"], embed_distributed(posts["text"].tolist(), inner, client))))
+        client.close()
     try:
         return _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation,
                       show_progress, t0)
     finally:
         if store is not None:
             store.close()
+
+
+class _PrecomputedEmbedder:
+    """Serves vectors computed elsewhere (the Dask workers); anything else goes to `inner`."""
+
+    def __init__(self, inner, vectors: dict):
+        self.inner, self.vectors = inner, vectors
+        self.model_id = inner.model_id
+
+    def fit(self, texts):
+        return self
+
+    def encode(self, texts, show_progress: bool = False):
+        texts = [str(t) for t in texts]
+        if all(t in self.vectors for t in texts):
+            return np.vstack([self.vectors[t] for t in texts]) if texts else self.inner.encode([])
+        return self.inner.encode(texts, show_progress=show_progress)
 
 
 def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):

@@ -40,11 +40,11 @@ REQUIRED_SECTIONS = ("setup", "header", "glance", "themes", "trends", "method")
 def notebook_setup(*, month: str, config_path: str | None = None, posts: str | None = None,
                    survey: str | None = None, findings: str | None = None, lessons: str | None = None,
                    embedder: str | None = None, seed: int | None = None, state_dir: str | None = None,
-                   curation: str | None = None) -> MonthlyReport:
+                   curation: str | None = None, dask: str | None = None) -> MonthlyReport:
     """What the notebook's first cell calls: the config with the run's overrides, then the report."""
     cfg = apply_overrides(load_config(config_path), posts=posts, survey=survey, findings=findings,
                           lessons=lessons, embedder=embedder, seed=seed, curation=curation)
-    rep = build_monthly_report(month, cfg, state_dir=state_dir, curation=cfg.data.curation)
+    rep = build_monthly_report(month, cfg, state_dir=state_dir, curation=cfg.data.curation, dask=dask)
     rep.extra["config"] = cfg
     return rep
 
@@ -270,7 +270,8 @@ def publish(staging: Path, target: Path) -> None:
 def render_monthly_report(month: str, *, config_path: str | Path | None = None, out: str | Path | None = None,
                           posts: str | None = None, survey: str | None = None, findings: str | None = None,
                           lessons: str | None = None, embedder: str | None = None, seed: int | None = None,
-                          curation: str | None = None, notebook: Path | None = None) -> RunResult:
+                          curation: str | None = None, notebook: Path | None = None,
+                          dask: str | None = None) -> RunResult:
     """Render reports/YYYY-MM/ (index.html, report.ipynb, manifest.json) and reports/index.html."""
     t0 = time.perf_counter()
     month = check_month(month)
@@ -296,7 +297,7 @@ def render_monthly_report(month: str, *, config_path: str | Path | None = None, 
                   "findings": str(cfg.data.findings) if cfg.data.findings else None,
                   "lessons": str(cfg.data.lessons) if cfg.data.lessons else None,
                   "embedder": cfg.embedding.embedder, "seed": cfg.themes.seed, "state_dir": str(state),
-                  "curation": str(cfg.data.curation) if cfg.data.curation else None}
+                  "curation": str(cfg.data.curation) if cfg.data.curation else None, "dask": dask}
         executed = staging / "report.ipynb"
         ok, err = execute(notebook, executed, params, cell_timeout=cfg.report.cell_timeout_s,
                           run_timeout=cfg.report.run_timeout_s, cwd=staging)
