@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,19 +38,25 @@ _CONTRA = re.compile(r"\b(no evidence|did not|does not|do not|not associated|no 
 DECISIONS = {"accept", "reject", ""}
 
 
+@lru_cache(maxsize=8)
 def _stemmer(lang: str):
     import snowballstemmer
 
     return snowballstemmer.stemmer(_LANGS.get(lang, "english"))
 
 
-def tokens(text: str, lang: str = "en") -> list[str]:
-    """Lower-case stems without stop words (numbers of four digits kept: years, law numbers)."""
+@lru_cache(maxsize=100_000)
+def _tokens_cached(text: str, lang: str) -> tuple[str, ...]:
     from .themes import stop_words
 
     sw = stop_words()
-    words = [w for w in _TOKEN.findall(str(text).lower()) if w not in sw]
-    return _stemmer(lang).stemWords(words)
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in sw]
+    return tuple(_stemmer(lang).stemWords(words))
+
+
+def tokens(text: str, lang: str = "en") -> list[str]:
+    """Lower-case stems without stop words (numbers of four digits kept: years, law numbers)."""
+    return list(_tokens_cached(str(text), str(lang)))
 
 
 def sentences(text: str) -> list[str]:
@@ -79,6 +86,38 @@ class LinkResult:
     candidates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+class SparseBM25:
+    """Okapi BM25 (k1=1.5, b=0.75, Lucene's idf) as one sparse matrix product: all queries at once.
+
+    rank_bm25 scores one query at a time in Python loops; this gives the same ranking in a
+    fraction of the time for thousands of findings.
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75):
+        self.k1, self.b = k1, b
+
+    def fit(self, docs: list[list[str]]) -> "SparseBM25":
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.cv_ = CountVectorizer(analyzer=lambda x: x, lowercase=False)
+        tf = self.cv_.fit_transform(docs).tocsr().astype(np.float64)
+        n = tf.shape[0]
+        dl = np.asarray(tf.sum(axis=1)).ravel()
+        avg = dl.mean() if n else 1.0
+        df = np.bincount(tf.indices, minlength=tf.shape[1])
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        rows = np.repeat(np.arange(n), np.diff(tf.indptr))
+        denom = tf.data + self.k1 * (1 - self.b + self.b * dl[rows] / avg)
+        tf.data = idf[tf.indices] * tf.data * (self.k1 + 1) / denom
+        self.w_ = tf.T.tocsr()  # terms x docs
+        return self
+
+    def scores(self, queries: list[list[str]]) -> np.ndarray:
+        """(n_queries, n_docs) BM25 scores."""
+        q = self.cv_.transform(queries)
+        return np.asarray((q @ self.w_).todense())
+
+
 class Linker:
     """Link findings to lessons. Parameters are stored as given; `fit` learns the inventory.
 
@@ -98,8 +137,6 @@ class Linker:
         self.mode = mode
 
     def fit(self, lessons: pd.DataFrame) -> "Linker":
-        from rank_bm25 import BM25Okapi
-
         if lessons is None or len(lessons) == 0:
             raise InputError("the lessons inventory is empty", hint="check the file and its column mapping")
         if "text" not in lessons.columns or "lesson_id" not in lessons.columns:
@@ -107,7 +144,7 @@ class Linker:
         self.lessons_ = lessons.reset_index(drop=True)
         lang = self.lessons_.get("language", pd.Series(["en"] * len(self.lessons_)))
         docs = [tokens(t, l) or ["_"] for t, l in zip(self.lessons_["text"], lang)]
-        self.bm25_ = BM25Okapi(docs)
+        self.bm25_ = SparseBM25().fit(docs)
         self.lesson_tokens_ = docs
         if self.embedder is not None and self.mode != "lexical":
             self.lesson_vecs_ = self.embedder.encode(self.lessons_["text"].tolist())
@@ -115,7 +152,7 @@ class Linker:
 
     def _scores(self, findings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         lang = findings.get("language", pd.Series(["en"] * len(findings), index=findings.index))
-        bm = np.vstack([self.bm25_.get_scores(tokens(t, l) or ["_"]) for t, l in zip(findings["text"], lang)])
+        bm = self.bm25_.scores([tokens(t, l) for t, l in zip(findings["text"], lang)])
         if self.embedder is not None and self.mode != "lexical":
             cos = self.embedder.encode(findings["text"].tolist()) @ self.lesson_vecs_.T
         else:
@@ -159,7 +196,23 @@ class Linker:
         return pd.DataFrame(rows, columns=["finding_id", "lesson_id", "rank", "score", "cosine", "bm25",
                                            "fused", "_fi", "_lj"])
 
-    def evidence(self, finding: str, lesson: str, f_lang: str = "en", l_lang: str = "en") -> tuple[str, str, str]:
+    def _sentence_vectors(self, texts: list[str]) -> dict[str, tuple[list[str], np.ndarray | None]]:
+        """Sentences of each distinct text and their embeddings, computed in one batch."""
+        uniq = list(dict.fromkeys(texts))
+        split = {t: sentences(t) for t in uniq}
+        if self.embedder is None or self.mode == "lexical":
+            return {t: (ss, None) for t, ss in split.items()}
+        flat = [s for t in uniq for s in split[t]]
+        vecs = self.embedder.encode(flat) if flat else np.zeros((0, 1), np.float32)
+        out, i = {}, 0
+        for t in uniq:
+            n = len(split[t])
+            out[t] = (split[t], vecs[i:i + n])
+            i += n
+        return out
+
+    def evidence(self, finding: str, lesson: str, f_lang: str = "en", l_lang: str = "en",
+                 vectors: dict | None = None) -> tuple[str, str, str]:
         """(shared key words, best finding sentence, best lesson sentence)."""
         ft = dict(zip(tokens(finding, f_lang), _TOKEN.findall(str(finding).lower())))
         lt = set(tokens(lesson, l_lang))
@@ -168,7 +221,11 @@ class Linker:
             if stem in lt and word not in shared:
                 shared.append(word)
         fs, ls = sentences(finding), sentences(lesson)
-        if self.embedder is not None and self.mode != "lexical" and (len(fs) > 1 or len(ls) > 1):
+        if vectors is not None and vectors.get(finding, (None, None))[1] is not None:
+            fs, fv = vectors[finding]
+            ls, lv = vectors[lesson]
+            sim = fv @ lv.T
+        elif self.embedder is not None and self.mode != "lexical" and (len(fs) > 1 or len(ls) > 1):
             sim = self.embedder.encode(fs) @ self.embedder.encode(ls).T
         else:
             sim = np.array([[len(set(tokens(a, f_lang)) & set(tokens(b, l_lang))) for b in ls] for a in fs], float)
@@ -200,7 +257,10 @@ class Linker:
             links = pd.concat([links, pd.DataFrame(rows, columns=links.columns)], ignore_index=True)
         f_lang = f.get("language", pd.Series(["en"] * len(f)))
         l_lang = self.lessons_.get("language", pd.Series(["en"] * len(self.lessons_)))
-        ev = [self.evidence(f["text"].iat[i], self.lessons_["text"].iat[j], str(f_lang.iat[i]), str(l_lang.iat[j]))
+        vectors = self._sentence_vectors([f["text"].iat[i] for i in links["_fi"]]
+                                         + [self.lessons_["text"].iat[j] for j in links["_lj"]])
+        ev = [self.evidence(f["text"].iat[i], self.lessons_["text"].iat[j], str(f_lang.iat[i]), str(l_lang.iat[j]),
+                            vectors=vectors)
               for i, j in zip(links["_fi"], links["_lj"])]
         links["evidence"] = [e[0] for e in ev]
         links["finding_sentence"] = [e[1] for e in ev]
