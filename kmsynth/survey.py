@@ -177,15 +177,18 @@ def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
     colors = {1: "#b2182b", 2: "#ef8a62", 3: "#cccccc", 4: "#67a9cf", 5: "#2166ac"}
     y = [f"{r.item} ({r.group})" if r.group != "All" else r.item for r in t.itertuples()]
     fig = go.Figure()
+    # stacked outwards from zero: neutral halves next to the centre, the strong answers outside
+    fig.add_bar(y=y, x=-50 * t["share_3"], name=labels[3], orientation="h", marker_color=colors[3],
+                legendgroup="n", showlegend=False)
     for v in (2, 1):
         fig.add_bar(y=y, x=-100 * t[f"share_{v}"], name=labels[v], orientation="h", marker_color=colors[v])
-    fig.add_bar(y=y, x=-50 * t["share_3"], name=labels[3], orientation="h", marker_color=colors[3], showlegend=False)
-    fig.add_bar(y=y, x=50 * t["share_3"], name=labels[3], orientation="h", marker_color=colors[3])
+    fig.add_bar(y=y, x=50 * t["share_3"], name=labels[3], orientation="h", marker_color=colors[3], legendgroup="n")
     for v in (4, 5):
         fig.add_bar(y=y, x=100 * t[f"share_{v}"], name=labels[v], orientation="h", marker_color=colors[v])
     fig.update_layout(barmode="relative", title=title, template="plotly_white", height=120 + 40 * len(y),
                       xaxis=dict(title="% of answers (don't know excluded)", range=[-100, 100]),
-                      margin=dict(l=40, r=20, t=50, b=40), legend=dict(orientation="h"))
+                      margin=dict(l=40, r=20, t=80, b=40),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"))
     return fig
 
 
@@ -266,6 +269,7 @@ def survey_section_html(path, config, month: str | None = None) -> str:
     if "wave" in t.columns and t["wave"].nunique() == 2:
         a, b = sorted(t["wave"].dropna().unique())
         cmp = compare_waves(scores, t["wave"], a, b, k=k)
+        cmp["significant"] = cmp["significant"].map({True: "yes", False: ""})
         parts.append(h.table_html(cmp, caption=f"{a} against {b}: Mann-Whitney U, Holm-adjusted"))
     emb = embedder_from_config(config)
     for q in prep.mapping.open_ended:

@@ -325,6 +325,8 @@ class ThemeModel:
         t3 = time.perf_counter()
         rep_model = self._representation(backend is not None)
         if (new_topics != topics).any() or rep_model is not None:
+            # BERTopic warns about custom assignments on every update: expected here, not for users
+            logging.getLogger("BERTopic").setLevel(logging.ERROR)
             model.update_topics(texts, topics=new_topics.tolist(), top_n_words=self.top_n_words,
                                 vectorizer_model=_vectorizer(n), ctfidf_model=ctfidf,
                                 representation_model=rep_model)
