@@ -112,18 +112,25 @@ def _read_csv(path: Path, data: bytes, encoding: str | None, delimiter: str | No
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
     delim = delimiter or sniff_delimiter(first)
+    # a very long field (a 50 MB post) must reach the max_text_chars rule, not crash the reader
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, 2**31 - 1)))
     reader = csv.reader(_io.StringIO(text), delimiter=delim, quotechar='"', doublequote=True,
                         strict=False)
     records: list[list[str]] = []
     starts: list[int] = []
     prev_end = 0
-    for rec in reader:
-        start = prev_end + 1
-        prev_end = reader.line_num
-        if not rec or (len(rec) == 1 and rec[0] == ""):
-            continue  # blank line
-        records.append(rec)
-        starts.append(start)
+    try:
+        for rec in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not rec or (len(rec) == 1 and rec[0] == ""):
+                continue  # blank line
+            records.append(rec)
+            starts.append(start)
+    except csv.Error as exc:  # e.g. a NUL byte: the message names no data
+        raise InputError(f"the CSV cannot be parsed near line {reader.line_num} ({exc})", file=name,
+                         row=len(records) or None,
+                         hint="save the export again as CSV (UTF-8), or as XLSX") from None
     if not records:
         raise InputError("the file is empty: no header row", file=name,
                          hint="export the table with its header row")
@@ -613,10 +620,13 @@ def _resolve_duplicates(df: pd.DataFrame, led: pd.DataFrame, spec: TableSpec,
     """Merge exact duplicates into their first occurrence; exclude conflicting ids."""
     alive = (led["status"] == "kept").to_numpy()
     ids = df[spec.id_col].astype(str).str.strip()
-    content = _content_key(df, spec)
+    # content keys of the rows still alive only (an excluded 50 MB text is not normalised)
+    content_l = [""] * len(df)
+    for pos, key in zip(np.flatnonzero(alive), _content_key(df[alive], spec).tolist()):
+        content_l[pos] = key
     first_by_id: dict[str, int] = {}
     first_by_content: dict[str, int] = {}
-    ids_l, content_l = ids.tolist(), content.tolist()  # plain lists: .iat in a loop is slow
+    ids_l = ids.tolist()  # plain lists: .iat in a loop is slow
     for i in np.flatnonzero(alive):
         rid = ids_l[i]
         key = content_l[i]

@@ -183,10 +183,16 @@ def _decide_order(parts: list[tuple[int, int, int]], order: DateOrder, file: str
     if order != "auto":
         return order
     rows = list(rows)
-    first_gt = [r for (a, b, _), r in zip(parts, rows) if a > 12 and a <= 31]
-    second_gt = [r for (a, b, _), r in zip(parts, rows) if b > 12 and b <= 31]
-    if any(a > 31 for a, _, _ in parts):
+    # year-first dates (2024/03/05) are read as such row by row; the others decide the order
+    dm = [(pr, r) for pr, r in zip(parts, rows) if pr[0] <= 31]
+    if not dm:
         return "YMD"
+    parts, rows = [pr for pr, _ in dm], [r for _, r in dm]
+    # evidence for an order comes only from dates readable one way but not the other; a date
+    # impossible both ways (31/31/2026) is a bad row, and 05/05/2026 reads the same either way
+    first_gt = [r for (a, b, _), r in zip(parts, rows) if 12 < a <= 31 and 1 <= b <= 12]
+    second_gt = [r for (a, b, _), r in zip(parts, rows) if 12 < b <= 31 and 1 <= a <= 12]
+    ambiguous = [r for (a, b, _), r in zip(parts, rows) if 1 <= a <= 12 and 1 <= b <= 12 and a != b]
     if first_gt and second_gt:
         raise InputError(
             "dates mix day-first and month-first forms (e.g. rows "
@@ -196,9 +202,11 @@ def _decide_order(parts: list[tuple[int, int, int]], order: DateOrder, file: str
         return "DMY"
     if second_gt:
         return "MDY"
+    if not ambiguous:
+        return "DMY"  # every date reads the same either way (or cannot be read at all)
     raise InputError(
         "dates such as 03/04/2024 are ambiguous: day-first or month-first cannot be told apart",
-        file=file, column=column, row=rows[0] if rows else None,
+        file=file, column=column, row=ambiguous[0],
         hint="set `dates: {order: DMY}` (or MDY) for this table in the mapping file")
 
 
@@ -244,7 +252,7 @@ def parse_dates(values: pd.Series, *, order: DateOrder = "auto", timezone: str =
         num = pd.to_numeric(s[serial], errors="coerce")
         ok = num.between(20000, 80000)
         idx = num[ok].index
-        out[idx] = localise(_EXCEL_EPOCH + pd.to_timedelta(num[ok], unit="D").round("s"))
+        out[idx] = localise(_EXCEL_EPOCH + pd.to_timedelta(num[ok], unit="D").dt.round("s"))
         done[s.index.get_indexer(idx)] = True
 
     # Numeric day/month/year forms
