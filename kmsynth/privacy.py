@@ -118,7 +118,12 @@ class Redactor:
         """Replace block-listed names (capitalised in the text) and places, longest match first."""
         if not self._names and not self._places:
             return text
-        toks = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        toks = []
+        for m in _WORD.finditer(text):
+            w, end = m.group(0), m.end()
+            if len(w) > 3 and w[-2] in "'’" and w[-1] in "sS":  # possessive: Okafor's -> Okafor
+                w, end = w[:-2], end - 2
+            toks.append((m.start(), end, w))
         folded = [_fold(t[2]) for t in toks]
         spans: list[tuple[int, int, str]] = []
         i = 0
@@ -288,17 +293,20 @@ class Protected:
 
 def quotable_mask(df: pd.DataFrame, quotable_sources: Sequence[str] | None) -> pd.Series:
     """Quotes are opt-in: consent_to_quote true where the column exists, and a quotable source
-    where sources are configured. No consent column and no source list: nothing is quotable."""
+    where sources are configured. No consent column and no source list: nothing is quotable.
+    Sources configured but no `source` column: the rows' source is unknown, so not quotable."""
     has_consent = "consent_to_quote" in df.columns
-    has_sources = quotable_sources is not None and "source" in df.columns
+    has_sources = quotable_sources is not None
     if not has_consent and not has_sources:
         return pd.Series(False, index=df.index)
     ok = pd.Series(True, index=df.index)
     if has_consent:
         ok &= df["consent_to_quote"].fillna(False).astype(bool)
     if has_sources:
-        allowed = {s.lower() for s in quotable_sources}
-        ok &= df["source"].astype(str).str.lower().isin(allowed)
+        if "source" not in df.columns:
+            return pd.Series(False, index=df.index)
+        allowed = {s.strip().lower() for s in quotable_sources}
+        ok &= df["source"].astype(str).str.strip().str.lower().isin(allowed)
     return ok
 
 
