@@ -27,7 +27,7 @@ def main(n: int | None) -> None:
     from kmsynth.themes import fit_themes
 
     rows = [json.loads(l) for l in DATA.open(encoding="utf-8")]
-    rows = [r for r in rows if str(r.get("text", "")).strip()][: n or None]
+    rows = [r for r in rows if isinstance(r.get("text"), str) and r["text"].strip()][: n or None]
     texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
     print(f"FFT: {len(texts):,} answers, {len(set(labels))} codes")
     print(f"{'model':30} {'themes':>6} {'NMI':>6} {'ARI':>6} {'outliers':>8} {'seconds':>8}")
