@@ -147,45 +147,58 @@ def _link(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
+    import os
+    import time
+
     from .cli import _config
     from .embed import embedder_from_config
-    from .link import link_findings_to_lessons, read_reviewed
+    from .link import Linker, read_reviewed
     from .manifest import package_versions, utc_now, write_json
     from .prepare import prepare
 
+    t0 = time.perf_counter()
     if args.top_k < 1:
         raise InputError("--top-k must be at least 1")
     cfg = _config(args)
     if args.embedder:
         cfg.embedding.embedder = args.embedder
     mapping = args.mapping or cfg.data.mapping
+    reviewed = read_reviewed(args.reviewed) if args.reviewed else None  # fail early on a bad file
     f = prepare("findings", args.findings, cfg, mapping=mapping)
     l_ = prepare("lessons", args.lessons, cfg, mapping=mapping)
     for prep, what in ((f, "findings"), (l_, "lessons")):
         if len(prep.table) == 0:
-            raise InputError(f"no usable {what}: every row was excluded", file=str(getattr(args, what)),
-                             hint="run kmsynth validate on it to see why")
-    reviewed = read_reviewed(args.reviewed) if args.reviewed else None
+            raise InputError(f"no usable {what}: the file has no rows, or every row was excluded",
+                             file=str(getattr(args, what)),
+                             hint=f"run: kmsynth validate {what} {getattr(args, what)}")
     emb = embedder_from_config(cfg)
     if emb.model_id.startswith("tfidf"):
         emb.fit(f.table["text"].tolist() + l_.table["text"].tolist())
-    res = link_findings_to_lessons(f.table, l_.table, embedder=emb, top_k=args.top_k, reviewed=reviewed)
+    linker = Linker(emb, top_k=args.top_k, seed=cfg.themes.seed).fit(l_.table)
+    res = linker.link(f.table, reviewed=reviewed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    res.links.to_csv(out / "links.csv", index=False)
-    res.gaps.to_csv(out / "gaps.csv", index=False)
+    # links and gaps quote redacted text and ids: owner-readable only, like the ledgers
+    for name, frame in (("links.csv", res.links_for_review()), ("gaps.csv", res.gaps)):
+        frame.to_csv(out / name, index=False)
+        os.chmod(out / name, 0o600)
     res.evidence_map.to_csv(out / "evidence_map.csv")
     f.ledger.save(out / "ledger_findings.csv")
     l_.ledger.save(out / "ledger_lessons.csv")
     write_json(out / "manifest.json", {
-        "command": "link", "created_at": utc_now(), "embedder": emb.model_id, "top_k": args.top_k,
-        "inputs": [{"file": Path(s["file"]).name, "sha256": s["sha256"]} for s in f.sources + l_.sources],
-        "links": int(len(res.links)), "gaps": res.gaps["kind"].value_counts().to_dict(),
-        "versions": package_versions()})
-    g = res.gaps["kind"].value_counts()
-    print(f"{len(res.links)} links between {len(f.table)} findings and {len(l_.table)} lessons; "
-          f"{g.get('finding_without_lesson', 0)} findings without a lesson, "
-          f"{g.get('lesson_without_finding', 0)} lessons without evidence -> {out}")
+        "command": "link", "created_at": utc_now(),
+        "inputs": [{"file": Path(s["file"]).name, "sha256": s["sha256"], "rows": s["rows"]}
+                   for s in f.sources + l_.sources]
+        + ([{"file": Path(args.reviewed).name, "decisions": int(len(reviewed))}] if reviewed is not None else []),
+        "parameters": res.params, "versions": package_versions(),
+        "ledger": {"findings": f.ledger.counts(), "lessons": l_.ledger.counts()},
+        "links": int(len(res.links)), "rejected_carried": int(len(res.rejected)),
+        "findings_without_lesson": int(len(res.gaps_findings)),
+        "lessons_without_finding": int(len(res.gaps_lessons)),
+        "timings_s": {"wall": round(time.perf_counter() - t0, 3)}})
+    print(f"{len(res.links)} links between {len(f.table)} findings and {len(l_.table)} lessons "
+          f"(threshold {res.params['threshold_used']:.2f}); {len(res.gaps_findings)} findings without a "
+          f"lesson, {len(res.gaps_lessons)} lessons without evidence -> {out}")
     return 0
 
 
@@ -202,11 +215,12 @@ def _brief(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--mapping", help="YAML column mapping (posts section)")
     b.add_argument("--embedder", help="minilm (default), static, tfidf")
     b.add_argument("--config", help="kmsynth.yml")
+    b.add_argument("--themes", help="use this `kmsynth themes` output folder instead of fitting themes")
     b.set_defaults(func=cmd_brief)
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from .brief import build_brief, write_brief
+    from .brief import build_brief, load_theme_run, write_brief
     from .cli import _config
     from .embed import embedder_from_config
     from .prepare import prepare
@@ -223,8 +237,15 @@ def cmd_brief(args: argparse.Namespace) -> int:
     emb = embedder_from_config(cfg)
     if emb.model_id.startswith("tfidf"):
         emb.fit(prep.table["text"].tolist())
-    brief = build_brief(prep.table, title=args.title, embedder=emb, k=cfg.privacy.min_cell,
-                        seed=cfg.themes.seed)
+    themes = load_theme_run(args.themes) if getattr(args, "themes", None) else None
+    excluded: set[str] = set()
+    if cfg.data.curation:
+        from .curation import Curation
+
+        excluded = {str(d["post"]) for d in Curation.load(cfg.data.curation).decisions
+                    if d.get("action") == "exclude_quote"}
+    brief = build_brief(prep.table, themes, title=args.title, config=cfg, embedder=emb,
+                        excluded_quotes=excluded)
     out = write_brief(brief, args.out)
     print(f"brief: {len(brief.lessons)} lessons, {sum(len(v) for v in brief.practices.values())} practices "
           f"in {len(brief.practices)} countries, {len(brief.themes)} themes -> {out}")

@@ -76,6 +76,17 @@ class ReportConfig(_Section):
     title: str = "Monthly knowledge report"
 
 
+class BriefConfig(_Section):
+    min_posts: int = Field(5, ge=1, description="themes on fewer posts are flagged, never findings")
+    max_share: float = Field(0.5, gt=0, le=1,
+                             description="flag a theme where one author, organisation or country "
+                                         "contributes more than this share of the posts")
+    max_themes: int = Field(10, ge=1, description="themes summarised in a brief (largest first)")
+    key_lessons: int = Field(8, ge=1)
+    max_practices: int = Field(12, ge=1)
+    quotes_per_theme: int = Field(1, ge=0)
+
+
 class Config(_Section):
     data: DataPaths = Field(default_factory=DataPaths)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
@@ -83,6 +94,7 @@ class Config(_Section):
     themes: ThemesConfig = Field(default_factory=ThemesConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    brief: BriefConfig = Field(default_factory=BriefConfig)
     source_file: Path | None = Field(None, exclude=True)
 
     def resolved(self, base: Path) -> "Config":

@@ -1,26 +1,36 @@
 """Extractive synthesis: theme summaries, lessons learned, promising practices and quotes.
 
 Nothing is invented: every item is a sentence of a (redacted) post, verbatim, carrying its
-post id and its character offsets in that post. The default summariser is offline and
-extractive (centrality to the theme plus maximal marginal relevance); `Summariser` is the
-interface for plugging in a local or hosted language model later.
+post id and its character offsets in that post (``text[start:end] == sentence``). The default
+summariser is offline and extractive (centrality to the theme plus maximal marginal relevance);
+`Summariser` is the interface for plugging in a local or hosted language model later: such a
+model chooses among the sentences it is given, it does not write new ones.
+
+Languages: sentence splitting, lesson cues and practice patterns cover English, Spanish, French
+and Portuguese.
 """
+
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol, Sequence
+from importlib import resources
+from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import pandas as pd
+import yaml
 
-_ABBREV = r"(?<!\b[A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bNo)(?<!\bSr)(?<!\bSra)(?<!\bcf)"
-_BOUNDARY = re.compile(_ABBREV + r"[.!?…]+[\"”»)]?\s+(?=[\"“«¿¡(]?[A-ZÀ-ÖØ-ÞÁÉÍÓÚ0-9])")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Sentence:
+    """One sentence of one post: ``post_text[start:end] == text``, plus who and where."""
+
     text: str
     post_id: str
     start: int
@@ -29,164 +39,609 @@ class Sentence:
     quotable: bool = False
     country: str = ""
     region: str = ""
+    language: str = ""
+    organisation: str = ""
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# sentence splitting
+
+# abbreviations that end in a dot without ending the sentence (lower case, without the dot)
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr drs prof st jr sr vs cf approx dept govt gen hon rev mt ave inc ltd corp
+    jan feb apr jun jul aug sep sept oct nov dec e.g i.e viz
+    sra sras srta dra dras lic licda ing avda av pág pag aprox p.ej ud uds vd vds dpto depto cía arq
+    mme mmes mlle mlles ste p.ex env bd
+    profa exmo exma ilmo ilma v.ex sto sta
+""".split()
+)
+# ... and those that only do so before a number ("No. 5", "art. 12", "p. 3")
+_NUMBER_ABBREVIATIONS = frozenset(
+    "no nos nº n° núm num art arts p pp vol fig ch chap cap sec para op".split()
+)
+_CANDIDATE = re.compile(
+    r"(?P<stop>[.!?…]+[\"'”’»)\]]*)(?P<ws1>\s+)"
+    r"|(?P<para>[ \t]*\n\s*)"
+    r"|(?P<colon>:)[ \t]+"
+    r"|(?P<comma>,)[ \t]+"
+)
+_OPENERS = "\"'“‘«¿¡(["
+_BULLET = re.compile(r"(?:[-*•–·▪]|\d{1,2}[.)])\s+")
+_LEAD = re.compile(r"\s*(?:(?:[-*•–·▪]|\d{1,2}[.)])\s+)?")
+_WORDCHARS = re.compile(r"\S+$")
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    """Does a sentence plausibly start at text[i]? (capital letter or digit, maybe after an
+    opening quote, bracket or ¿ ¡; or a list bullet)."""
+    if _BULLET.match(text, i):
+        return True
+    j = i
+    while j < len(text) and text[j] in _OPENERS:
+        j += 1
+    return j < len(text) and (text[j].isupper() or text[j].isdigit())
+
+
+def _is_abbreviation(text: str, dot: int, next_at: int) -> bool:
+    """Is the dot at text[dot] the end of an abbreviation or an initial rather than a sentence?"""
+    m = _WORDCHARS.search(text, 0, dot)
+    if not m:
+        return False
+    token = m.group(0).lstrip(_OPENERS)
+    low = token.lower()
+    if low in _ABBREVIATIONS:
+        return True
+    if low in _NUMBER_ABBREVIATIONS and next_at < len(text) and text[next_at].isdigit():
+        return True
+    if len(token) == 1 and token.isalpha() and token.isupper():  # an initial: "J. Smith"
+        return True
+    if "." in token and len(token) <= 6 and not token.endswith("."):  # "e.g", "U.N", "p.ej"
+        return True
+    return False
+
+
+def _is_boundary(text: str, m: re.Match, sent_start: int) -> bool:
+    nxt = m.end()
+    if nxt >= len(text):
+        return False
+    if m.group("stop") is not None:
+        if not _starts_sentence(text, nxt):
+            return False
+        stop = m.group("stop").rstrip("\"'”’»)]")
+        if set(stop) == {"."} and len(stop) == 1:
+            return not _is_abbreviation(text, m.start(), nxt)
+        return True
+    if m.group("para") is not None:
+        if m.group("para").count("\n") >= 2 or _BULLET.match(text, nxt):
+            return True
+        before = text[: m.start()].rstrip()
+        return bool(before) and (before[-1] in ".!?:;…" or _starts_sentence(text, nxt))
+    if m.group("colon") is not None:  # "A question for colleagues: It is essential that ..."
+        j = nxt
+        while j < len(text) and text[j] in _OPENERS:
+            j += 1
+        return j < len(text) and text[j].isupper()
+    # comma: only a short lead-in glued to a new sentence ("Building on the previous post,
+    # Helpline counsellors refer ..."): at most 8 words, none capitalised but the first (so
+    # "In Belize, Grenada and Haiti, ..." stays whole), then a capitalised word
+    word = re.match(r"[^\W\d_]+", text[nxt:])
+    if not word or not word.group(0)[0].isupper():
+        return False
+    lead = text[sent_start : m.start()].split()
+    if not lead or len(lead) > 8 or any(w[:1].isupper() for w in lead[1:]):
+        return False
+    if len(word.group(0)) == 1:  # "A", "O", "I": must be followed by a lower-case word
+        return bool(re.match(r"[^\W\d_]\s+[a-zà-öø-ÿ]", text[nxt:]))
+    return True
 
 
 def split_sentences(text: str, post_id: str = "", **meta) -> list[Sentence]:
-    """Sentences of one text with their offsets (text[start:end] == sentence)."""
-    out, pos = [], 0
-    text = str(text)
-    for m in _BOUNDARY.finditer(text):
-        end = m.start() + len(m.group(0).rstrip())
-        seg = text[pos:end].strip()
-        if seg:
-            s = text.index(seg, pos)
-            out.append(Sentence(seg, post_id, s, s + len(seg), **meta))
-        pos = m.end()
-    seg = text[pos:].strip()
-    if seg:
-        s = text.index(seg, pos)
-        out.append(Sentence(seg, post_id, s, s + len(seg), **meta))
-    return out
+    """Sentences of one text with their offsets (``text[start:end] == sentence.text``).
 
-
-def sentences_of(table: pd.DataFrame, id_col: str = "post_id") -> list[Sentence]:
-    """All sentences of a prepared posts table, with author pseudonym, quotability and place."""
+    Regex-based, for English, Spanish, French and Portuguese: ends at . ! ? … followed by a
+    capital (abbreviations such as Dr., Sra., Mme, e.g., No. 5 and initials excepted), at
+    paragraph breaks and list bullets, after a colon followed by a capital, and after a short
+    lead-in glued by a comma to a new sentence. Bullets are not part of a sentence.
+    """
+    text = "" if text is None else str(text)
     out: list[Sentence] = []
-    for r in table.itertuples(index=False):
-        meta = {"author_id": str(getattr(r, "author_id", "") or ""),
-                "quotable": bool(getattr(r, "quotable", False)),
-                "country": str(getattr(r, "country", "") or ""), "region": str(getattr(r, "region", "") or "")}
-        out.extend(split_sentences(getattr(r, "text"), str(getattr(r, id_col)), **meta))
+    start = 0
+    cuts: list[tuple[int, int]] = []
+    for m in _CANDIDATE.finditer(text):
+        if m.start() < start:
+            continue
+        if _is_boundary(text, m, start):
+            punct = m.group("stop") or m.group("colon") or m.group("comma") or ""
+            cuts.append((m.start() + len(punct), m.end()))
+            start = m.end()
+    bounds = [0] + [b for _, b in cuts]
+    ends = [a for a, _ in cuts] + [len(text)]
+    for a, b in zip(bounds, ends):
+        lead = _LEAD.match(text, a)
+        a = lead.end() if lead else a
+        seg = text[a:b].rstrip()
+        if seg.strip():
+            out.append(Sentence(seg, str(post_id), a, a + len(seg), **meta))
     return out
 
 
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def sentences_of(
+    table: pd.DataFrame, id_col: str = "post_id", text_col: str = "text"
+) -> list[Sentence]:
+    """All sentences of a prepared (redacted) posts table, each with its post id, the author's
+    pseudonym, quotability, country, region, language and organisation (when present)."""
+    out: list[Sentence] = []
+    org_col = next((c for c in ("organisation", "organization", "org") if c in table.columns), None)
+    cols = {
+        "author_id": "author_id",
+        "country": "country",
+        "region": "region",
+        "language": "language",
+    }
+    for r in table.to_dict("records"):
+        meta = {k: _text(r.get(c)) for k, c in cols.items()}
+        meta["organisation"] = _text(r.get(org_col)) if org_col else ""
+        q = r.get("quotable", False)
+        meta["quotable"] = (
+            bool(q)
+            if q is not None and q is not pd.NA and not (isinstance(q, float) and np.isnan(q))
+            else False
+        )
+        out.extend(split_sentences(r.get(text_col), _text(r.get(id_col)), **meta))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# summarising
+
+
+@runtime_checkable
 class Summariser(Protocol):
-    def summarise(self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int) -> list[Sentence]: ...
+    """Choose up to k sentences that stand for a set of sentences (one theme).
+
+    Must return sentences taken from `sentences` (same objects or equal ones): briefs quote,
+    they never paraphrase. `embeddings` is (len(sentences), dim), rows L2-normalised. An
+    implementation backed by a language model ranks or selects; it does not write text.
+    """
+
+    def summarise(
+        self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int
+    ) -> list[Sentence]: ...
+
+
+PLACEHOLDER = re.compile(r"\[(?:NAME|PLACE|EMAIL|PHONE|URL|HANDLE|ID)\]")
+
+
+def mmr(
+    embeddings: np.ndarray,
+    relevance: np.ndarray,
+    k: int,
+    *,
+    diversity: float = 0.3,
+    groups: Sequence[str] | None = None,
+    max_per_group: int | None = None,
+    duplicate_at: float = 0.95,
+) -> list[int]:
+    """Maximal marginal relevance: indices of up to k rows, each maximising
+    ``(1 - diversity) * relevance - diversity * (max cosine to those already chosen)``.
+
+    Rows closer than `duplicate_at` to a chosen row are never chosen; with `groups`, at most
+    `max_per_group` rows per group (e.g. one sentence per post). Ties go to the lower index, so
+    the result is deterministic.
+    """
+    n = len(relevance)
+    if n == 0 or k <= 0:
+        return []
+    X = np.asarray(embeddings, dtype=np.float64)
+    rel = np.asarray(relevance, dtype=np.float64)
+    chosen: list[int] = []
+    red = np.zeros(n)
+    blocked = np.zeros(n, dtype=bool)
+    per_group: dict[str, int] = {}
+    while len(chosen) < k:
+        score = (1 - diversity) * rel - diversity * red if chosen else rel.copy()
+        score[blocked] = -np.inf
+        j = int(np.argmax(score))
+        if not np.isfinite(score[j]):
+            break
+        chosen.append(j)
+        blocked[j] = True
+        sim = X @ X[j]
+        red = sim if len(chosen) == 1 else np.maximum(red, sim)
+        blocked |= sim >= duplicate_at
+        if groups is not None and max_per_group is not None:
+            g = groups[j]
+            per_group[g] = per_group.get(g, 0) + 1
+            if per_group[g] >= max_per_group:
+                blocked |= np.array([x == g for x in groups])
+    return chosen
+
+
+def centroid(embeddings: np.ndarray, groups: Sequence[str] | None = None) -> np.ndarray:
+    """Unit-length mean of the rows; with `groups` (post ids) each group weighs the same, so a
+    long post does not pull the centre of a theme towards itself."""
+    X = np.asarray(embeddings, dtype=np.float64)
+    if len(X) == 0:
+        return np.zeros(X.shape[1] if X.ndim == 2 else 0)
+    if groups is not None:
+        counts = pd.Series(list(groups)).map(pd.Series(list(groups)).value_counts()).to_numpy(float)
+        c = (X / counts[:, None]).sum(axis=0)
+    else:
+        c = X.mean(axis=0)
+    return c / (np.linalg.norm(c) or 1.0)
+
+
+def usable(s: Sentence, min_words: int = 6, max_words: int = 50) -> bool:
+    """A sentence fit to stand in a brief: a statement of reasonable length, nothing redacted."""
+    t = s.text.rstrip()
+    return (
+        min_words <= s.words <= max_words
+        and not t.endswith(("?", ":"))
+        and not PLACEHOLDER.search(t)
+    )
 
 
 class ExtractiveSummariser:
-    """Sentences nearest the centre of the theme, redundancy removed by MMR; deterministic."""
+    """Sentences nearest the centre of the theme, redundancy removed by MMR; deterministic.
 
-    def __init__(self, diversity: float = 0.4, min_words: int = 6, max_words: int = 60):
+    diversity: weight of the redundancy penalty in MMR (0: pure centrality).
+    min_words, max_words: sentence length kept as candidates.
+    one_per_post: take at most one sentence from a post while other posts have candidates.
+    """
+
+    def __init__(
+        self,
+        diversity: float = 0.3,
+        min_words: int = 6,
+        max_words: int = 50,
+        one_per_post: bool = True,
+    ):
         self.diversity = diversity
         self.min_words = min_words
         self.max_words = max_words
+        self.one_per_post = one_per_post
 
-    def summarise(self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int = 3) -> list[Sentence]:
-        ok = [i for i, s in enumerate(sentences) if self.min_words <= len(s.text.split()) <= self.max_words
-              and not s.text.rstrip().endswith("?")]
+    def summarise(
+        self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int = 3
+    ) -> list[Sentence]:
+        if not len(sentences):
+            return []
+        ok = [i for i, s in enumerate(sentences) if usable(s, self.min_words, self.max_words)]
         if not ok:
             return []
-        X = embeddings[ok]
-        cent = X.mean(axis=0)
-        cent = cent / (np.linalg.norm(cent) or 1)
+        emb = np.asarray(embeddings)
+        cent = centroid(emb, [s.post_id for s in sentences])
+        X = emb[ok]
         rel = X @ cent
-        chosen: list[int] = []
-        seen_text: set[str] = set()
-        while len(chosen) < min(k, len(ok)):
-            if chosen:
-                red = (X @ X[chosen].T).max(axis=1)
-                score = (1 - self.diversity) * rel - self.diversity * red
-            else:
-                score = rel.copy()
-            score[chosen] = -np.inf
-            for j in np.argsort(-score, kind="stable"):
-                if j in chosen:
-                    continue
-                t = sentences[ok[j]].text.lower()
-                if t in seen_text:
-                    score[j] = -np.inf
-                    continue
-                chosen.append(int(j))
-                seen_text.add(t)
-                break
-            else:
-                break
-        return [sentences[ok[j]] for j in chosen]
+        posts = [sentences[i].post_id for i in ok]
+        many_posts = len(set(posts)) >= k
+        pick = mmr(
+            X,
+            rel,
+            k,
+            diversity=self.diversity,
+            groups=posts if (self.one_per_post and many_posts) else None,
+            max_per_group=1 if (self.one_per_post and many_posts) else None,
+        )
+        return [sentences[ok[j]] for j in pick]
 
 
-LESSON_CUES = re.compile(
-    r"\b(we (have )?learn(ed|t)|lessons? (learned|learnt|from)|a key lesson|it is (essential|critical|crucial|key|important)|"
-    r"key to (the )?success|(we )?recommend|should be|must (be|reach|include)|works? best when|only (works|changes)|"
-    r"aprendimos|aprendizaje|lecci[oó]n|es (fundamental|esencial|clave|importante)|la clave (del [ée]xito)?|recomendamos|"
-    r"nous avons appris|le[çc]on|il est (essentiel|crucial|important)|la cl[ée] du succ[eè]s|nous recommandons|"
-    r"aprendemos|aprendizado|li[çc][ãa]o|[ée] (fundamental|essencial|importante)|recomendamos)\b", re.I)
-PRACTICE_VERBS = re.compile(
-    r"\b(established|launched|introduced|set up|created|expanded|piloted|trained|adopted|developed|opened|"
-    r"estableci[óo]|lanz[óo]|impuls[óo]|cre[óo]|implement[óo]|ampli[óo]|"
-    r"a mis en place|a lanc[ée]|a cr[ée]{1,2}|a introduit|"
-    r"estabeleceu|lan[çc]ou|criou|implementou|ampliou)\b", re.I)
+def rank_by_centrality(sentences: Sequence[Sentence], embeddings: np.ndarray) -> list[int]:
+    """Indices of `sentences`, most central first (cosine to the post-weighted centroid)."""
+    if not len(sentences):
+        return []
+    emb = np.asarray(embeddings)
+    rel = emb @ centroid(emb, [s.post_id for s in sentences])
+    return [int(i) for i in np.argsort(-rel, kind="stable")]
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """Country names in en/es/fr/pt (folded lower case) -> English name."""
-    from babel import Locale
+# --------------------------------------------------------------------------------------------
+# lessons learned
 
-    en = Locale.parse("en").territories
-    out: dict[str, str] = {}
-    for loc in ("en", "es", "fr", "pt"):
-        for code, name in Locale.parse(loc).territories.items():
-            if code.isalpha() and len(code) == 2 and code in en:
-                out[name.lower()] = en[code]
-    return out
+LESSON_CUES: dict[str, re.Pattern] = {
+    "en": re.compile(
+        r"^(?:lessons?|recommendations?)\b|\b(?:we (?:have |'ve )?(?:learned|learnt|realised|realized|found that)|(?:the|a|one|our|key|main|"
+        r"important|big|biggest) lessons?\b|lessons? (?:learned|learnt|from)|it is (?:essential|critical|crucial|"
+        r"key|vital|important|necessary|fundamental)|(?:is|are|was|were) (?:essential|critical|crucial|vital|key) "
+        r"(?:to|for|in)|key to (?:the )?success|(?:a |the )?key (?:factor|ingredient|was|is)|success factor|"
+        r"(?:we|i) (?:would )?(?:strongly )?recommend|our recommendation|works? best when|only works? when|"
+        r"what worked|made the difference|should (?:always|never|be|start|include|involve|engage|ensure)|"
+        r"must (?:be|reach|include|involve|start)|(?:takes|took) (?:at least|time|years))\b",
+        re.I,
+    ),
+    "es": re.compile(
+        r"^(?:lecciones|recomendaciones)\b|\b(?:aprendimos|hemos aprendido|nos dimos cuenta|(?:la|una|nuestra|principal) lecci[oó]n|"
+        r"lecciones aprendidas|es (?:fundamental|esencial|clave|crucial|imprescindible|importante|necesario|vital)|"
+        r"(?:son|fue|fueron) (?:fundamentales|esenciales|clave|cruciales)|la clave (?:del [ée]xito|fue|es|est[áa])|"
+        r"(?:les |os )?recomendamos|se recomienda|funciona mejor cuando|solo funciona cuando|lo que funcion[óo]|"
+        r"deber[íi]an? (?:ser|incluir|empezar|involucrar|garantizar))\b",
+        re.I,
+    ),
+    "fr": re.compile(
+        r"^(?:le[çc]ons|recommandations)\b|\b(?:nous avons (?:appris|compris|constat[ée])|(?:on|nous) a appris|(?:la|une|notre|principale) le[çc]on|"
+        r"le[çc]ons apprises|il est (?:essentiel|crucial|important|indispensable|fondamental|n[ée]cessaire|vital)|"
+        r"(?:est|sont|[ée]tait) (?:essentiel|essentielle|essentiels|cruciale?s?|indispensables?|fondamental)|"
+        r"la cl[ée] (?:du succ[eè]s|de la r[ée]ussite|a [ée]t[ée]|est)|nous recommandons|(?:il est|on) recommand[ée]|"
+        r"fonctionne mieux (?:quand|lorsque)|ce qui a (?:fonctionn[ée]|march[ée])|"
+        r"(?:doit|doivent|devrait|devraient) (?:[êe]tre|inclure|commencer|impliquer|garantir))\b",
+        re.I,
+    ),
+    "pt": re.compile(
+        r"^(?:li[çc][õo]es|recomenda[çc][õo]es)\b|\b(?:aprendemos|(?:n[óo]s )?percebemos|(?:a|uma|nossa|principal) li[çc][ãa]o|li[çc][õo]es aprendidas|"
+        r"[ée] (?:fundamental|essencial|crucial|imprescind[íi]vel|importante|necess[áa]rio|vital)|"
+        r"(?:s[ãa]o|foi|foram) (?:fundamentais|essenciais|cruciais|chave)|a chave (?:do sucesso|foi|[ée]|est[áa])|"
+        r"recomendamos|recomenda-se|funciona melhor quando|s[óo] funciona quando|o que funcionou|"
+        r"(?:deve|devem|deveria|deveriam) (?:ser|incluir|come[çc]ar|envolver|garantir))\b",
+        re.I,
+    ),
+}
 
 
-_PLACE_LEAD = re.compile(r"^(?:in|en|au|aux|em|no|na|à)\s+(?:the\s+|el\s+|la\s+|le\s+|les\s+|o\s+|a\s+)?"
-                         r"([A-ZÀ-Þ][\w'’ -]{2,40}?)\s*,", re.I)
-
-
-def country_in(sentence: str) -> str | None:
-    """The country a practice sentence is set in ("In Jamaica, ...", "En México, ..."), if any."""
-    m = _PLACE_LEAD.match(sentence.strip())
-    names = _countries()
-    if m and m.group(1).lower() in names:
-        return names[m.group(1).lower()]
-    low = sentence.lower()
-    for name, en in names.items():
-        if len(name) > 4 and re.search(rf"\b{re.escape(name)}\b", low):
-            return en
+def lesson_language(text: str) -> str | None:
+    """The language whose lesson cue `text` carries ('en', 'es', 'fr', 'pt'), or None."""
+    for lang, pat in LESSON_CUES.items():
+        if pat.search(text):
+            return lang
     return None
 
 
-def find_lessons(sentences: Sequence[Sentence]) -> list[Sentence]:
-    """Sentences that state a lesson or a recommendation (en/es/fr/pt cues)."""
-    return [s for s in sentences if LESSON_CUES.search(s.text) and not s.text.rstrip().endswith("?")]
-
-
-def find_practices(sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
-    """Sentences that describe something done in a named country: (sentence, country)."""
-    out = []
+def find_lessons(sentences: Sequence[Sentence], *, min_words: int = 5) -> list[Sentence]:
+    """Sentences that state a lesson or a recommendation, in en/es/fr/pt ("we learned", "it is
+    essential", "key to success", "we recommend", "aprendimos", "es fundamental", "nous avons
+    appris", "il est essentiel", "aprendemos", "é fundamental", ...). A sentence introduced by
+    a cue ending in a colon ("Lesson learned: ...") counts too. Questions do not."""
+    out: list[Sentence] = []
+    intro_post: str | None = None  # a post whose "Lessons learned:" heading we are under
     for s in sentences:
-        if PRACTICE_VERBS.search(s.text):
-            c = country_in(s.text) or (s.country if s.country else None)
-            if c:
-                out.append((s, c))
+        t = s.text.rstrip()
+        if intro_post != s.post_id:
+            intro_post = None
+        if t.endswith(":"):
+            intro_post = s.post_id if lesson_language(t) else None
+            continue
+        if s.words >= min_words and not t.endswith("?") and (intro_post or lesson_language(t)):
+            out.append(s)
     return out
 
 
-_PLACEHOLDER = re.compile(r"\[(NAME|PLACE|EMAIL|PHONE|URL|HANDLE|ID)\]")
+# --------------------------------------------------------------------------------------------
+# promising practices and places
+
+PRACTICE_VERBS = re.compile(
+    r"\b(?:established|launched|introduced|set up|created|expanded|piloted|trained|adopted|developed|opened|"
+    r"rolled out|scaled up|started|built|institutionali[sz]ed|integrated|now (?:meets|publishes|runs|offers|uses)|"
+    r"estableci[óo]|lanz[óo]|impuls[óo]|cre[óo]|implement[óo]|ampli[óo]|capacit[óo]|abri[óo]|desarroll[óo]|"
+    r"inici[óo]|puso en marcha|(?:ha|han) (?:creado|establecido|lanzado|implementado|ampliado)|"
+    r"a mis en place|a lanc[ée]|a cr[ée]{1,2}|a introduit|a form[ée]|a ouvert|a d[ée]velopp[ée]|a [ée]tendu|"
+    r"ont (?:mis en place|lanc[ée]|cr[ée]{1,2}|form[ée])|"
+    r"estabeleceu|lan[çc]ou|criou|implementou|ampliou|capacitou|abriu|desenvolveu|iniciou|"
+    r"(?:tem|têm) (?:criado|implementado))\b",
+    re.I,
+)
+_PLACE_LEAD = re.compile(
+    r"^(?:in|en|au|aux|em|no|na|nos|nas|à|dans|across)\s+(?:the\s+|el\s+|la\s+|le\s+|les\s+|l'|o\s+|a\s+|os\s+|as\s+)?"
+    r"(?P<place>[^\W\d_][\w'’. -]{1,60}?)\s*,",
+    re.I,
+)
+_SUBJECT = re.compile(
+    r"\b(?:we|our (?:team|programme|program|project|initiative|partners)|the (?:programme|program|project|"
+    r"initiative|government|ministry)|el programa|el proyecto|la iniciativa|nuestro (?:equipo|programa)|"
+    r"nous|notre (?:équipe|programme)|le programme|le projet|l'initiative|o programa|o projeto|a iniciativa|"
+    r"nossa equipe|nosso programa)\b",
+    re.I,
+)
 
 
-def pick_quotes(sentences: Sequence[Sentence], *, used_authors: set[str], n: int = 2, min_words: int = 8,
-                max_words: int = 40, excluded_posts: set[str] | None = None,
-                rank: Sequence[int] | None = None) -> list[Sentence]:
-    """Up to n quotes: quotable posts only, verbatim redacted sentences, short, no placeholder
-    left by redaction (a quote around a removed name can still identify), one per author."""
+def _fold_keep_length(s: str) -> str:
+    """Lower case without accents, one character for one (offsets stay valid)."""
     out = []
+    for ch in s:
+        base = unicodedata.normalize("NFKD", ch)[0] if ch else ch
+        low = base.lower()
+        out.append(low if len(low) == 1 else base)
+    return "".join(out).replace("’", "'")
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Folded country name (en/es/fr/pt and aliases) -> English name. From the list shipped in
+    kmsynth/resources/countries.yml, plus pycountry's names when pycountry is installed."""
+    raw = yaml.safe_load(
+        resources.files("kmsynth").joinpath("resources/countries.yml").read_text("utf-8")
+    )
+    out: dict[str, str] = {}
+    by_code = {}
+    for row in raw:
+        by_code[row["code"]] = row["name"]
+        for n in [row["name"], *row.get("names", [])]:
+            out.setdefault(_fold_keep_length(str(n)), row["name"])
+    try:  # optional: more English names and official names
+        import pycountry
+
+        for c in pycountry.countries:
+            en = by_code.get(c.alpha_2)
+            if en:
+                for attr in ("name", "official_name", "common_name"):
+                    v = getattr(c, attr, None)
+                    if v:
+                        out.setdefault(_fold_keep_length(v), en)
+    except ImportError:
+        pass
+    return out
+
+
+@lru_cache(maxsize=1)
+def _country_pattern() -> re.Pattern:
+    names = sorted(
+        country_names(), key=len, reverse=True
+    )  # longest first: "papua new guinea" before "guinea"
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def canonical_country(value: str) -> str | None:
+    """'México', 'Mexique', 'mexico' -> 'Mexico'; not a country -> None."""
+    return country_names().get(_fold_keep_length(str(value).strip())) if value else None
+
+
+def countries_in(text: str) -> list[str]:
+    """Countries named in `text` (English names, in order of appearance, each once). A name
+    counts only when capitalised in the text ("Chad", not "chad")."""
+    folded = _fold_keep_length(text)
+    names = country_names()
+    out: list[str] = []
+    for m in _country_pattern().finditer(folded):
+        if text[m.start()].isupper() and names[m.group(0)] not in out:
+            out.append(names[m.group(0)])
+    return out
+
+
+def country_in(sentence: str) -> str | None:
+    """The country a practice sentence is set in: the place of a lead-in ("In Jamaica, ...",
+    "En México, ...", "Au Sénégal, ...", "Em Moçambique, ..."), else the first country named."""
+    m = _PLACE_LEAD.match(sentence.strip())
+    if m:
+        c = canonical_country(m.group("place"))
+        if c:
+            return c
+    found = countries_in(sentence)
+    return found[0] if found else None
+
+
+def find_practices(sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
+    """Sentences that describe something done in a country, with that country's English name.
+
+    A practice states an action (established, launched, estableció, a mis en place, criou, ...)
+    and is set in a country named in the sentence ("In Jamaica, the programme established ...");
+    failing that, a first-person or programme sentence ("we launched ...", "el programa creó ...")
+    takes the country of its post. Questions do not count."""
+    out: list[tuple[Sentence, str]] = []
+    for s in sentences:
+        t = s.text.rstrip()
+        if t.endswith("?") or not PRACTICE_VERBS.search(t):
+            continue
+        c = country_in(t)
+        if c is None and s.country and _SUBJECT.search(t):
+            c = canonical_country(s.country)
+        if c:
+            out.append((s, c))
+    return out
+
+
+def group_by(items: Iterable, key: str | Callable) -> dict[str, list]:
+    """Items grouped by an attribute name or a function, groups in order of first appearance;
+    items without a value go under ''."""
+    out: dict[str, list] = {}
+    get = key if callable(key) else (lambda x: getattr(x, key, "") or "")
+    for it in items:
+        out.setdefault(str(get(it) or ""), []).append(it)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# quotes
+
+_WORD = re.compile(r"(?<![\w'’\-\[])[^\W\d_][\w'’\-]*")
+_MONTHS_DAYS = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+""".split()
+)
+_ALWAYS_OK = frozenset("i i'm i've i'd ok covid-19 covid".split())
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> frozenset[str]:
+    return frozenset(w for n in country_names() for w in re.findall(r"[\w'’-]+", n))
+
+
+def _starts_after(text: str, i: int) -> bool:
+    """Is position i the start of a sentence or clause inside `text`?"""
+    before = text[:i].rstrip(_OPENERS + " ")
+    return not before or before[-1] in ".!?:;…"
+
+
+def quote_problem(
+    s: Sentence, *, min_words: int = 8, max_words: int = 40, allowed_words: Iterable[str] = ()
+) -> str | None:
+    """Why `s` cannot be quoted, or None when it can. Reasons: not quotable (no consent),
+    length, a placeholder left by redaction (the context around a removed name can still
+    identify), markup, a question, or a capitalised word that is not a country, a region or an
+    acronym (it may be a name or a small place the block-list missed)."""
+    if not s.quotable:
+        return "not quotable"
+    if not (min_words <= s.words <= max_words):
+        return "length"
+    t = s.text
+    if PLACEHOLDER.search(t):
+        return "redacted detail"
+    if "<" in t or ">" in t:
+        return "markup"
+    if t.rstrip().endswith("?"):
+        return "question"
+    allowed = {w.lower() for w in allowed_words}
+    for m in _WORD.finditer(t):
+        w = m.group(0).strip("'’-")
+        if not w or not w[0].isupper() or m.start() == 0 or _starts_after(t, m.start()):
+            continue
+        low = _fold_keep_length(w)
+        if (
+            (w.isupper() and len(w) >= 2)
+            or low in _ALWAYS_OK
+            or low in _MONTHS_DAYS
+            or low in _country_words()
+            or w.lower() in allowed
+        ):
+            continue
+        return "proper noun"
+    return None
+
+
+def pick_quotes(
+    sentences: Sequence[Sentence],
+    *,
+    used_authors: set[str],
+    n: int = 1,
+    min_words: int = 8,
+    max_words: int = 40,
+    excluded_posts: set[str] | None = None,
+    rank: Sequence[int] | None = None,
+    allowed: Callable[[Sentence], bool] | None = None,
+    allowed_words: Iterable[str] = (),
+    avoid: set[str] | None = None,
+) -> list[Sentence]:
+    """Up to n quotes in `rank` order (default: input order): verbatim redacted sentences from
+    quotable posts only (see `quote_problem`), at most one per author across calls sharing
+    `used_authors` (a post without author counts as its own author), none from `excluded_posts`
+    (a reviewer's exclusion), none failing `allowed` (e.g. from a group too small to show),
+    none whose text is in `avoid` (already shown). Adds the authors used to `used_authors`."""
+    out: list[Sentence] = []
     order = rank if rank is not None else range(len(sentences))
+    allowed_words = list(allowed_words)
     for i in order:
         s = sentences[i]
-        if not s.quotable or (excluded_posts and s.post_id in excluded_posts):
+        author = s.author_id or f"post:{s.post_id}"
+        if author in used_authors or (excluded_posts and s.post_id in excluded_posts):
             continue
-        if s.author_id and s.author_id in used_authors:
+        if avoid and s.text in avoid:
             continue
-        words = len(s.text.split())
-        if not (min_words <= words <= max_words) or _PLACEHOLDER.search(s.text) or "<" in s.text:
+        if quote_problem(s, min_words=min_words, max_words=max_words, allowed_words=allowed_words):
+            continue
+        if allowed is not None and not allowed(s):
             continue
         out.append(s)
-        if s.author_id:
-            used_authors.add(s.author_id)
+        used_authors.add(author)
         if len(out) >= n:
             break
     return out

@@ -1,17 +1,61 @@
-"""Knowledge briefs: nothing invented, quotes verbatim and opt-in, no personal data, flags."""
+"""Knowledge briefs: nothing invented, quotes verbatim and opt-in, no personal data in any format,
+over-claiming flagged, HTML inert."""
+
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.brief import build_brief, render_html, render_markdown, write_brief
+from kmsynth.brief import (
+    Brief,
+    BriefTheme,
+    Item,
+    build_brief,
+    load_theme_run,
+    overclaim_flags,
+    render_html,
+    render_markdown,
+    write_brief,
+)
 from kmsynth.cli import main
 from kmsynth.config import load_config
 from kmsynth.embed import get_embedder
+from kmsynth.errors import InputError
 from kmsynth.prepare import prepare
-from kmsynth.summarise import find_lessons, find_practices, split_sentences
+from kmsynth.themes import ThemeResult
+
+LEAKS = (
+    "Amina",
+    "Okafor",
+    "Rosa Diaz",
+    "Diaz",
+    "Maria Gonzalez",
+    "Gonzalez",
+    "Kibera",
+    "example.org",
+    "gmail",
+    "876 555 0142",
+    "555 0142",
+    "0712 345 678",
+    "@rosa_d",
+)
+
+
+def _docx_text(path: Path) -> str:
+    """Everything Word would show, read back with python-docx, plus every XML part of the file."""
+    from docx import Document
+
+    d = Document(str(path))
+    shown = "\n".join(p.text for p in d.paragraphs)
+    with zipfile.ZipFile(path) as z:
+        raw = "\n".join(
+            z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+        )
+    return shown + "\n" + raw
 
 
 @pytest.fixture(scope="module")
@@ -19,89 +63,359 @@ def brief_and_posts(tmp_path_factory):
     from tests.conftest import write_posts
 
     d = tmp_path_factory.mktemp("brief")
-    pii = [{"post_id": f"z{i}", "thread_id": "tz", "created_at": "2026-10-05T10:00:00Z",
-            "text": text, "author": author, "region": "Caribbean", "country": "Jamaica", "language": "en",
-            "source": "hub", "consent_to_quote": "yes"}
-           for i, (text, author) in enumerate([
-               ("In Jamaica, the programme established a shelter network for survivors in every parish. "
-                "Write to amina.okafor@example.org or call +1 876 555 0142 for the protocol.", "Amina Okafor"),
-               ("We learned that shelter staff need stable funding, says Amina Okafor, to keep survivors safe at night.", "Rosa Diaz"),
-               ("Shelter survivors helpline <script>alert('x')</script> referral counselling beds safe house.", "Rosa Diaz"),
-           ])]
-    write_posts(d / "posts.csv", months=("2026-09", "2026-10"), per_month=60, seed=9, extra_rows=pii)
+    texts = [
+        (
+            "In Jamaica, the programme established a shelter network for survivors in every parish. "
+            "Write to amina.okafor@example.org or call +1 876 555 0142 for the protocol.",
+            "Amina Okafor",
+            "en",
+        ),
+        (
+            "We learned that shelter staff need stable funding, says Amina Okafor, to keep survivors safe at night. "
+            "Maria Gonzalez from Kibera can tell you more: rosa at gmail dot com, 0712 345 678, @rosa_d.",
+            "Rosa Diaz",
+            "en",
+        ),
+        (
+            "Shelter survivors helpline <script>alert('x')</script> referral counselling beds safe house.",
+            "Rosa Diaz",
+            "en",
+        ),
+        (
+            "Aprendimos que Maria Gonzalez tiene razón: el refugio necesita fondos estables todo el año.",
+            "Lucia Perez",
+            "es",
+        ),
+    ]
+    pii = [
+        {
+            "post_id": f"z{i}",
+            "thread_id": "tz",
+            "created_at": "2026-10-05T10:00:00Z",
+            "text": text,
+            "author": author,
+            "region": "Caribbean",
+            "country": "Jamaica",
+            "language": lang,
+            "source": "hub",
+            "consent_to_quote": "yes",
+        }
+        for i, (text, author, lang) in enumerate(texts)
+    ]
+    write_posts(
+        d / "posts.csv", months=("2026-09", "2026-10"), per_month=60, seed=9, extra_rows=pii
+    )
     cfg_file = d / "kmsynth.yml"
-    cfg_file.write_text("data:\n  posts: posts.csv\nembedding:\n  embedder: tfidf\n  cache_dir: cache\n")
+    cfg_file.write_text(
+        "data:\n  posts: posts.csv\nembedding:\n  embedder: tfidf\n  cache_dir: cache\n"
+        "privacy:\n  block_list: [Maria Gonzalez]\n  places: [Kibera]\n"
+    )
     cfg = load_config(cfg_file)
     prep = prepare("posts", cfg.data.posts, cfg)
     emb = get_embedder("tfidf").fit(prep.table["text"].tolist())
-    b = build_brief(prep.table, title="Test brief", embedder=emb, k=10)
-    return b, prep.table, d, cfg_file
+    b = build_brief(prep.table, title="Test brief", config=cfg, embedder=emb)
+    return b, prep.table, d, cfg_file, cfg, emb
 
 
 def test_every_item_is_a_verbatim_sentence_of_its_post(brief_and_posts) -> None:
-    b, posts, _, _ = brief_and_posts
+    b, posts, *_ = brief_and_posts
     text = dict(zip(posts["post_id"].astype(str), posts["text"]))
     items = b.items()
-    assert items and b.lessons and b.practices
+    assert b.lessons and b.practices and b.themes and b.quotes()
     for it in items:
-        assert it.text in text[it.post_id], it
+        assert text[it.post_id][it.start : it.end] == it.text, it
+        assert all(p in text for p in it.post_ids)
+    assert "Jamaica" in b.practices  # "In Jamaica, the programme established ..."
 
 
-def test_quotes_opt_in_one_per_author(brief_and_posts) -> None:
-    b, posts, _, _ = brief_and_posts
+def test_quotes_verbatim_opt_in_one_per_author_not_from_small_groups(brief_and_posts) -> None:
+    b, posts, *_ = brief_and_posts
     meta = posts.set_index(posts["post_id"].astype(str))
-    quotes = [q for t in b.themes for q in t.quotes]
+    quotes = b.quotes()
     assert quotes
-    assert all(bool(meta.loc[q.post_id, "quotable"]) for q in quotes)
+    for q in quotes:
+        assert q.text in meta.loc[q.post_id, "text"]  # word for word, after redaction
+        assert bool(meta.loc[q.post_id, "quotable"])
+        assert "[" not in q.text and "<" not in q.text
+        assert 8 <= len(q.text.split()) <= 40
     authors = [meta.loc[q.post_id, "author_id"] for q in quotes]
     assert len(authors) == len(set(authors))
-    assert not any("[" in q.text for q in quotes)
+    # Jamaica (4 posts) and the Pacific region (2 posts) are below k = 10: never quoted
+    assert not any(meta.loc[q.post_id, "country"] == "Jamaica" for q in quotes)
+    assert not any(meta.loc[q.post_id, "region"] == "Pacific" for q in quotes)
 
 
 def test_no_personal_data_in_any_format(brief_and_posts, tmp_path: Path) -> None:
-    b, _, _, _ = brief_and_posts
-    from docx import Document
-
-    md = render_markdown(b)
-    page = render_html(b)
+    b, *_ = brief_and_posts
+    assert any("[NAME]" in i.text or "[EMAIL]" in i.text for i in b.items()) or b.practices
+    outputs = {"md": render_markdown(b), "html": render_html(b)}
     write_brief(b, tmp_path / "b.docx")
-    docx_text = "\n".join(p.text for p in Document(tmp_path / "b.docx").paragraphs)
-    for out in (md, page, docx_text):
-        for leaked in ("Amina", "Okafor", "example.org", "555 0142", "Rosa Diaz"):
-            assert leaked not in out
-    assert "<script>alert" not in page and "<script>alert" not in md
-    assert "Content-Security-Policy" in page
+    outputs["docx"] = _docx_text(tmp_path / "b.docx")
+    for fmt, out in outputs.items():
+        for leaked in LEAKS:
+            assert leaked not in out, (fmt, leaked)
+        assert "<script" not in out.replace("&lt;script", ""), fmt
 
 
-def test_few_voices_are_flagged() -> None:
-    posts = pd.DataFrame({"post_id": [str(i) for i in range(24)],
-                          "text": ["Shelter beds for survivors are full every night in the district."] * 12
-                          + ["School teachers discuss respectful relationships with pupils weekly."] * 12,
-                          "author_id": ["P-a"] * 12 + [f"P-{i}" for i in range(12)],
-                          "created_at": pd.Timestamp("2026-10-01", tz="UTC"), "quotable": True})
-    posts["text"] = [t + f" Note {i}." for i, t in enumerate(posts["text"])]
+def test_scope_counts_and_small_groups(brief_and_posts) -> None:
+    b, posts, *_ = brief_and_posts
+    s = b.scope
+    assert s["posts"] == len(posts) and s["from"] == "2026-09-01"
+    assert isinstance(s["participants"], int) and s["participants"] == posts["author_id"].nunique()
+    assert "Pacific" not in s["regions"] and s["other_regions"]  # 2 posts: hidden
+    assert "Caribbean" in s["regions"]
+
+
+def _fake_result(groups: dict[int, list[str]], labels: dict[int, str]) -> ThemeResult:
+    rows = [(d, t) for t, ids in groups.items() for d in ids]
+    themes = pd.DataFrame(
+        {
+            "theme_id": list(groups),
+            "label": [labels[t] for t in groups],
+            "size": [len(v) for v in groups.values()],
+            "keywords": "a; b",
+            "pillar": [4] * len(groups),
+            "pillar_name": ["Services"] * len(groups),
+            "pillar_confidence": 0.5,
+            "representative_ids": [v[:3] for v in groups.values()],
+        }
+    )
+    return ThemeResult(
+        themes=themes,
+        assignments=pd.DataFrame(
+            {"doc_id": [r[0] for r in rows], "theme_id": [r[1] for r in rows], "probability": 1.0}
+        ),
+        embeddings=np.zeros((0, 0)),
+        centroids={},
+        outlier_share=0.0,
+        outlier_share_final=0.0,
+        params={},
+    )
+
+
+@pytest.fixture(scope="module")
+def flagged():
+    """Four themes: one author only; many voices; three posts; mostly one country (Fiji)."""
+    rows = []
+    extra = [
+        "Parents came to every evening session once we served a meal with it.",
+        "The district office lent us a minibus so pupils from far villages could attend.",
+        "Our counsellors now sit in the staff room two mornings a week for teachers.",
+        "Mothers asked for the same sessions for younger children at primary level.",
+        "Head teachers signed a pledge and reported progress at every board meeting.",
+        "Boys who joined the football league talked more openly about consent afterwards.",
+    ]
+    for i in range(12):
+        rows.append(
+            (
+                f"a{i}",
+                "P-solo",
+                "Kenya",
+                f"We learned that shelters need funding for night staff in round {i}. "
+                "Shelter beds are full every night of the week.",
+            )
+        )
+        rows.append(
+            (
+                f"b{i}",
+                f"P-b{i}",
+                "Uganda" if i % 2 else "Kenya",
+                f"We learned that school programmes work best when parents join early, term {i}. "
+                "Teachers discussed respectful relationships with pupils every week. "
+                + extra[i % 6],
+            )
+        )
+        rows.append(
+            (
+                f"d{i}",
+                f"P-d{i}",
+                "Fiji" if i < 10 else "Kenya",
+                f"It is essential that data on femicide is published every quarter, report {i}. "
+                "The observatory bulletin is now used by parliament in budget debates.",
+            )
+        )
+    for i in range(3):
+        rows.append(
+            (
+                f"c{i}",
+                f"P-c{i}",
+                "Kenya",
+                f"We recommend radio drama for remote villages, episode {i}. "
+                "Radio drama reached remote villages with prevention messages.",
+            )
+        )
+    posts = pd.DataFrame(rows, columns=["post_id", "author_id", "country", "text"])
+    posts["created_at"] = pd.Timestamp("2026-10-01", tz="UTC")
+    posts["quotable"] = True
+    posts["region"] = posts["country"].map(
+        {"Kenya": "Africa", "Uganda": "Africa", "Fiji": "Pacific"}
+    )
+    groups = {
+        t: posts.loc[posts.post_id.str[0] == c, "post_id"].tolist()
+        for t, c in ((0, "a"), (1, "b"), (2, "c"), (3, "d"))
+    }
+    res = _fake_result(
+        groups, {0: "Shelter funding", 1: "School programmes", 2: "Radio drama", 3: "Femicide data"}
+    )
     emb = get_embedder("tfidf").fit(posts["text"].tolist())
-    b = build_brief(posts, title="t", embedder=emb, k=5)
-    flags = {t.label: t.flag for t in b.themes}
-    assert any("one voice" in f for f in flags.values())
+    return build_brief(posts, res, title="Flags", embedder=emb, k=10), posts
 
 
-def test_multilingual_cues() -> None:
-    s = split_sentences("We learned that funding matters. Aprendimos que la clave es el presupuesto. "
-                        "Nous avons appris que la formation compte. Aprendemos que a coordenação é fundamental. "
-                        "The weather was fine.", "p")
-    assert len(find_lessons(s)) == 4
-    p = split_sentences("In Jamaica, the programme established a shelter. En México, el programa lanzó un curso. "
-                        "Au Sénégal, le programme a mis en place une ligne d'écoute. "
-                        "Em Moçambique, o programa criou centros.", "p")
-    assert [c for _, c in find_practices(p)] == ["Jamaica", "Mexico", "Senegal", "Mozambique"]
+def test_over_claiming_is_flagged_in_every_format(flagged, tmp_path: Path) -> None:
+    b, posts = flagged
+    flags = {t.label: t.flags for t in b.themes}
+    assert any("one participant" in f for f in flags["Shelter funding"])
+    assert flags["School programmes"] == []
+    assert any("fewer than 5 posts" in f for f in flags["Radio drama"])
+    assert any("one country (Fiji)" in f for f in flags["Femicide data"])
+    write_brief(b, tmp_path / "f.docx")
+    for out in (render_markdown(b), render_html(b), _docx_text(tmp_path / "f.docx")):
+        assert out.count("Rests on few voices") >= 3
+    # a flagged theme's lessons are never key lessons
+    assert b.lessons and all(i.post_id.startswith("b") for i in b.lessons)
+    sizes = {t.label: t.size for t in b.themes}
+    assert sizes["Radio drama"] is None and sizes["School programmes"] == 12  # below k: not shown
 
 
-def test_cli_brief_formats_and_bad_extension(brief_and_posts, tmp_path: Path, capsys) -> None:
-    _, _, d, cfg = brief_and_posts
+def test_one_quote_per_author_across_the_brief(flagged) -> None:
+    b, posts = flagged
+    authors = posts.set_index("post_id")["author_id"]
+    quoted = [authors[q.post_id] for q in b.quotes()]
+    assert quoted and len(quoted) == len(set(quoted))
+    assert not any(authors[q.post_id] == "P-solo" for q in b.quotes()[1:])
+
+
+def test_overclaim_flags_rules() -> None:
+    m = pd.DataFrame(
+        {
+            "author_id": ["P-1"] * 6 + ["P-2"] * 4,
+            "country": ["Fiji"] * 6 + ["Kenya"] * 4,
+            "organisation": ["Org"] * 3 + ["Other"] * 7,
+        }
+    )
+    f = overclaim_flags(m, min_posts=5, k=10)
+    assert any("one participant" in x for x in f) and any(
+        "one country." in x for x in f
+    )  # 6 < k: not named
+    assert any("one organisation" in x for x in f)
+    national = pd.DataFrame({"country": ["Fiji"] * 20})
+    assert overclaim_flags(m.iloc[:0].assign(country=[]), min_posts=5) == [
+        "Rests on few voices: fewer than 5 posts."
+    ]
+    assert not any("country" in x for x in overclaim_flags(m, k=10, overall=national))
+
+
+def test_a_plugged_in_summariser_cannot_invent(flagged) -> None:
+    from kmsynth.summarise import Sentence
+
+    class Inventive:
+        def summarise(self, sentences, embeddings, k):
+            return [
+                Sentence("Everything is fine everywhere and always.", sentences[0].post_id, 0, 10),
+                sentences[0],
+            ]
+
+    _, posts = flagged
+    emb = get_embedder("tfidf").fit(posts["text"].tolist())
+    res = _fake_result({0: posts.post_id.tolist()}, {0: "All"})
+    b = build_brief(posts, res, title="t", embedder=emb, summariser=Inventive())
+    summary = b.themes[0].summary
+    assert len(summary) == 1 and "Everything is fine" not in render_markdown(b)
+    assert posts.set_index("post_id").loc[summary[0].post_id, "text"].startswith(summary[0].text)
+
+
+def test_html_and_markdown_escape_data() -> None:
+    evil = "<script>alert('x')</script> <img src=x onerror=alert(1)> *bold* [link](javascript:alert(1))"
+    it = Item(
+        evil, "<b>1</b>", 0, len(evil), theme="<i>t</i>", country="Jamaica", region="Caribbean"
+    )
+    b = Brief(
+        title="<script>alert(2)</script>",
+        scope={"posts": 1, "regions": ["<b>R</b>"], "languages": []},
+        lessons=[it],
+        practices={"Jamaica": [it]},
+        themes=[
+            BriefTheme(
+                1,
+                "<script>x</script>",
+                12,
+                "",
+                "k; <k>",
+                [it],
+                [it],
+                [it],
+                ["Rests on few voices: x"],
+            )
+        ],
+        method=["m <b>"],
+        intro="<p>intro</p>",
+    )
+    page = render_html(b)
+    assert "<script" not in page and "<img" not in page and "<b>" not in page and "<i>" not in page
+    assert "&lt;script&gt;" in page and "http-equiv='Content-Security-Policy'" in page
+    assert "script-src" not in page  # default-src 'none': no script runs
+    assert (
+        "http://" not in page and "https://" not in page and "src=" not in page.replace("src=x", "")
+    )
+    md = render_markdown(b)
+    assert "<script" not in md and "<img" not in md and "[link](" not in md and "\\*bold\\*" in md
+
+
+def test_write_brief_rejects_other_formats_and_keeps_old_file(flagged, tmp_path: Path) -> None:
+    b, _ = flagged
+    with pytest.raises(InputError):
+        write_brief(b, tmp_path / "b.pdf")
+    good = write_brief(b, tmp_path / "b.md")
+    before = good.read_text()
+    assert write_brief(b, tmp_path / "b.md").read_text() == before  # deterministic
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.md"]  # no temporary file left
+
+
+def test_cli_brief_formats_themes_folder_and_errors(
+    brief_and_posts, tmp_path: Path, capsys
+) -> None:
+    _, _, d, cfg, *_ = brief_and_posts
     for ext in ("md", "html", "docx"):
-        assert main(["brief", str(d / "posts.csv"), "--config", str(cfg), "--out", str(tmp_path / f"b.{ext}"),
-                     "--title", "Brief"]) == 0
+        assert (
+            main(
+                [
+                    "brief",
+                    str(d / "posts.csv"),
+                    "--config",
+                    str(cfg),
+                    "--out",
+                    str(tmp_path / f"b.{ext}"),
+                    "--title",
+                    "Brief",
+                ]
+            )
+            == 0
+        )
         assert (tmp_path / f"b.{ext}").stat().st_size > 500
     assert main(["brief", str(d / "posts.csv"), "--out", str(tmp_path / "b.pdf")]) == 2
-    assert "Traceback" not in capsys.readouterr().err
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame({"theme_id": [0], "label": ["x"], "size": [3]}).to_csv(
+        run / "themes.csv", index=False
+    )
+    pd.DataFrame({"doc_id": ["1", "2", "3"], "theme_id": [0, 0, 0]}).to_csv(
+        run / "assignments.csv", index=False
+    )
+    assert (
+        main(
+            [
+                "brief",
+                str(d / "posts.csv"),
+                "--config",
+                str(cfg),
+                "--themes",
+                str(run),
+                "--out",
+                str(tmp_path / "c.md"),
+            ]
+        )
+        == 2
+    )  # row numbers, not post ids
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "post id" in err
+    assert load_theme_run(run).themes["label"].tolist() == ["x"]

@@ -1,0 +1,371 @@
+"""Sentence splitting, the extractive summariser, lesson and practice cues, and the quoting rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmsynth.summarise import (
+    ExtractiveSummariser,
+    Sentence,
+    Summariser,
+    canonical_country,
+    countries_in,
+    country_in,
+    find_lessons,
+    find_practices,
+    group_by,
+    mmr,
+    pick_quotes,
+    quote_problem,
+    rank_by_centrality,
+    sentences_of,
+    split_sentences,
+)
+
+
+def _texts(text: str) -> list[str]:
+    out = split_sentences(text, "p")
+    for s in out:
+        assert text[s.start : s.end] == s.text
+    return [s.text for s in out]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "Dr. Pérez met the team in Jan. 2025. The programme grew. We learned a lot!",
+            ["Dr. Pérez met the team in Jan. 2025.", "The programme grew.", "We learned a lot!"],
+        ),
+        (
+            "La Sra. Gómez habló del art. 12 de la ley. Aprendimos que el presupuesto es clave. ¿Qué opinan? Sí.",
+            [
+                "La Sra. Gómez habló del art. 12 de la ley.",
+                "Aprendimos que el presupuesto es clave.",
+                "¿Qué opinan?",
+                "Sí.",
+            ],
+        ),
+        (
+            "Mme Dupont et M. Diallo ont parlé. Nous avons appris que la formation compte.",
+            ["Mme Dupont et M. Diallo ont parlé.", "Nous avons appris que la formation compte."],
+        ),
+        (
+            "A Sra. Silva falou, p.ex. sobre abrigos. Aprendemos que a coordenação é fundamental.",
+            [
+                "A Sra. Silva falou, p.ex. sobre abrigos.",
+                "Aprendemos que a coordenação é fundamental.",
+            ],
+        ),
+        (
+            "We said no. Then we moved on. See No. 5 for details. Prices rose 3.5% in 2024.",
+            [
+                "We said no.",
+                "Then we moved on.",
+                "See No. 5 for details.",
+                "Prices rose 3.5% in 2024.",
+            ],
+        ),
+        (
+            "Thanks to J. Smith and the U.N. team, e.g. for support.",
+            ["Thanks to J. Smith and the U.N. team, e.g. for support."],
+        ),
+    ],
+)
+def test_split_sentences_guards_abbreviations(text: str, expected: list[str]) -> None:
+    assert _texts(text) == expected
+
+
+def test_split_paragraphs_bullets_colons_and_glued_lead_ins() -> None:
+    text = (
+        "Lessons learned:\n- Funding must be multi-year.\n• Coordination takes staff.\n\n"
+        "A question for colleagues: It is essential that plans are costed. "
+        "Building on the previous post, Helpline counsellors refer callers. "
+        "In Belize, Grenada and Haiti, the programme grew. A wrapped line\ncontinues here."
+    )
+    assert _texts(text) == [
+        "Lessons learned:",
+        "Funding must be multi-year.",
+        "Coordination takes staff.",
+        "A question for colleagues:",
+        "It is essential that plans are costed.",
+        "Building on the previous post,",
+        "Helpline counsellors refer callers.",
+        "In Belize, Grenada and Haiti, the programme grew.",
+        "A wrapped line\ncontinues here.",
+    ]
+    assert split_sentences("", "p") == [] and split_sentences(None, "p") == []
+
+
+def test_sentences_of_keeps_post_metadata() -> None:
+    t = pd.DataFrame(
+        {
+            "post_id": ["a", "b"],
+            "text": ["One two three. Four five six.", "Seven."],
+            "author_id": ["P-1", None],
+            "quotable": [True, False],
+            "country": ["Kenya", ""],
+            "region": ["Africa", ""],
+            "language": ["en", "en"],
+            "organisation": ["Org A", ""],
+        }
+    )
+    s = sentences_of(t)
+    assert [(x.post_id, x.text, x.author_id, x.quotable, x.organisation) for x in s] == [
+        ("a", "One two three.", "P-1", True, "Org A"),
+        ("a", "Four five six.", "P-1", True, "Org A"),
+        ("b", "Seven.", "", False, ""),
+    ]
+
+
+# ---- summariser
+
+
+def _sent(text: str, post: str, **kw) -> Sentence:
+    return Sentence(text, post, 0, len(text), **kw)
+
+
+def test_mmr_is_relevance_order_without_diversity_and_skips_duplicates() -> None:
+    X = np.eye(4)
+    X = np.vstack([X, X[0]])  # row 4 duplicates row 0
+    rel = np.array([0.9, 0.5, 0.7, 0.1, 0.95])
+    assert mmr(X, rel, 3, diversity=0.0) == [4, 2, 1]  # 0 is a duplicate of 4
+    assert mmr(X, rel, 10, diversity=0.0) == [4, 2, 1, 3]
+    assert mmr(X, rel, 2, groups=["a", "a", "b", "b", "a"], max_per_group=1) == [4, 2]
+    assert mmr(X, rel, 0) == [] and mmr(np.zeros((0, 3)), np.zeros(0), 3) == []
+
+
+def test_extractive_summariser_central_diverse_deterministic() -> None:
+    assert isinstance(ExtractiveSummariser(), Summariser)
+    sents = [
+        _sent("Shelters need stable funding to stay open all year.", "1"),
+        _sent("Shelters need stable funding to stay open all year.", "2"),
+        _sent("Shelters need more beds and stable funding every year.", "3"),
+        _sent("Helplines need chat options for women who cannot call.", "4"),
+        _sent("Is anyone else seeing this problem with shelters?", "5"),
+        _sent("Thanks.", "6"),
+    ]
+    X = np.array(
+        [[1, 0, 0], [1, 0, 0], [0.9, 0.1, 0], [0.2, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=float
+    )
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    s = ExtractiveSummariser()
+    out = s.summarise(sents, X, k=3)
+    assert out == s.summarise(sents, X, k=3)
+    assert all(o in sents for o in out)
+    texts = [o.text for o in out]
+    assert texts[0].startswith("Shelters need")
+    assert len(texts) == len(set(texts))  # the duplicate sentence is not repeated
+    assert "Helplines need chat options for women who cannot call." in texts  # variety
+    assert not any(t.endswith("?") or t == "Thanks." for t in texts)
+    assert s.summarise([], np.zeros((0, 3)), 3) == []
+    order = rank_by_centrality(sents[:4], X[:4])
+    assert sorted(order) == [0, 1, 2, 3] and order[-1] == 3  # the odd one out is least central
+
+
+# ---- lessons and practices
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We learned that shelters need multi-year funding to stay open.",
+        "Aprendimos que la coordinación necesita personal propio.",
+        "Es fundamental trabajar con los hombres como aliados.",
+        "Nous avons appris que la formation des policiers prend du temps.",
+        "Il est essentiel que le plan d'action soit budgétisé.",
+        "Aprendemos que a coordenação precisa de uma secretaria.",
+        "É fundamental envolver as famílias desde o início.",
+        "The key to success was including the training in the academy curriculum.",
+        "We recommend that helplines offer text and chat options.",
+    ],
+)
+def test_lesson_cues_in_four_languages(text: str) -> None:
+    assert find_lessons(split_sentences(text, "p")), text
+
+
+def test_non_lessons_and_lesson_headings() -> None:
+    plain = split_sentences(
+        "The weather was fine in the capital. Shelter staff asked for guidance on "
+        "disabilities. Should we always recommend this approach to partners?",
+        "p",
+    )
+    assert find_lessons(plain) == []
+    listed = split_sentences(
+        "Lessons learned:\n- Funding has to be multi-year for groups.\n"
+        "- Coordination takes time and staff members.\nOther notes:\n"
+        "- The weather was fine today in town.",
+        "p",
+    )
+    assert [s.text for s in find_lessons(listed)] == [
+        "Funding has to be multi-year for groups.",
+        "Coordination takes time and staff members.",
+    ]
+
+
+def test_practices_with_countries_in_four_languages() -> None:
+    s = split_sentences(
+        "In Jamaica, the programme established a shelter network. En México, el programa lanzó "
+        "un curso. Au Sénégal, le programme a mis en place une ligne d'écoute. Em Moçambique, "
+        "o programa criou centros. The shelter in Papua New Guinea expanded from 12 to 30 beds. "
+        "In Kenya, the weather was fine.",
+        "p",
+    )
+    assert [c for _, c in find_practices(s)] == [
+        "Jamaica",
+        "Mexico",
+        "Senegal",
+        "Mozambique",
+        "Papua New Guinea",
+    ]
+
+
+def test_practice_takes_the_post_country_only_for_a_programme_subject() -> None:
+    s = split_sentences(
+        "We launched a text helpline for young women. A colleague launched a blog.",
+        "p",
+        country="Uganda",
+    )
+    assert [(x.text, c) for x, c in find_practices(s)] == [
+        ("We launched a text helpline for young women.", "Uganda")
+    ]
+
+
+def test_country_names_in_four_languages() -> None:
+    assert canonical_country("Sénégal") == canonical_country("senegal") == "Senegal"
+    assert canonical_country("Moçambique") == "Mozambique"
+    assert canonical_country("Côte d’Ivoire") == "Côte d'Ivoire"
+    assert canonical_country("Trinité-et-Tobago") == "Trinidad and Tobago"
+    assert canonical_country("Regional") is None
+    assert countries_in("Papua New Guinea and Guinea-Bissau, not chad, but Chad and Nigeria") == [
+        "Papua New Guinea",
+        "Guinea-Bissau",
+        "Chad",
+        "Nigeria",
+    ]
+    assert country_in("Aux Philippines, le programme a lancé une campagne.") == "Philippines"
+
+
+def test_group_by() -> None:
+    items = [
+        _sent("a b", "1", country="Kenya"),
+        _sent("c d", "2", country=""),
+        _sent("e f", "3", country="Kenya"),
+    ]
+    g = group_by(items, "country")
+    assert list(g) == ["Kenya", ""] and [x.post_id for x in g["Kenya"]] == ["1", "3"]
+
+
+# ---- quotes
+
+
+def test_quote_rules() -> None:
+    ok = "Our shelter in Kenya stayed open every night of the year because partners shared the costs."
+    assert quote_problem(_sent(ok, "1", quotable=True)) is None
+    assert quote_problem(_sent(ok, "1", quotable=False)) == "not quotable"
+    assert quote_problem(_sent("Too short to quote here.", "1", quotable=True)) == "length"
+    assert (
+        quote_problem(
+            _sent(
+                "We worked with [NAME] on the shelter rota for the whole district team.",
+                "1",
+                quotable=True,
+            )
+        )
+        == "redacted detail"
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "We worked with Maria on the shelter rota for the whole district team.",
+                "1",
+                quotable=True,
+            )
+        )
+        == "proper noun"
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "The women of Kibera village told us the shelter rota saved their lives.",
+                "1",
+                quotable=True,
+            )
+        )
+        == "proper noun"
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "The women of Kibera village told us the shelter rota saved their lives.",
+                "1",
+                quotable=True,
+            ),
+            allowed_words=["Kibera"],
+        )
+        is None
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "In March the UNFPA team and our partners in Mexico opened the shelter.",
+                "1",
+                quotable=True,
+            )
+        )
+        is None
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "Has anyone else seen the shelter rota work across the whole district?",
+                "1",
+                quotable=True,
+            )
+        )
+        == "question"
+    )
+    assert (
+        quote_problem(
+            _sent(
+                "Shelter survivors helpline <script>alert(1)</script> referral beds safe house now.",
+                "1",
+                quotable=True,
+            )
+        )
+        == "markup"
+    )
+
+
+def test_pick_quotes_one_per_author_consent_exclusions() -> None:
+    line = "Our shelter stayed open every night of the year because partners shared the costs {}."
+    sents = [
+        _sent(
+            line.format(i),
+            str(i),
+            quotable=i != 0,
+            author_id="P-a" if i < 3 else f"P-{i}",
+            region="Pacific" if i == 3 else "Africa",
+        )
+        for i in range(6)
+    ]
+    used: set[str] = set()
+    got = pick_quotes(
+        sents,
+        used_authors=used,
+        n=10,
+        excluded_posts={"4"},
+        allowed=lambda s: s.region != "Pacific",
+    )
+    assert [s.post_id for s in got] == [
+        "1",
+        "5",
+    ]  # 0: no consent; 2: same author as 1; 3: small group; 4: excluded
+    assert used == {"P-a", "P-5"}
+    assert pick_quotes(sents, used_authors=used, n=10) == [
+        sents[3],
+        sents[4],
+    ]  # the authors used stay used
+    assert pick_quotes(sents, used_authors=set(), n=1, avoid={sents[1].text}) == [sents[2]]
