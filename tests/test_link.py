@@ -1,6 +1,14 @@
-"""Evaluation linking: hybrid retrieval, evidence, gaps, the reviewer round trip, the CLI."""
+"""Evaluation linking: hybrid retrieval, boosts, calibrated links with evidence, gaps, the
+evidence map, the reviewer round trip, bad inputs and the `kmsynth link` command.
+
+The labelled set in tests/data (links_findings.csv, links_lessons.csv, links_labelled.csv) is
+hand-written: 35 findings x 44 lessons in en/es/fr/pt, 32 gold links (3 contradicting), four
+findings no lesson covers (F12, F13, F14, F33), distractor lessons from the same countries.
+"""
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,112 +18,320 @@ import pytest
 from kmsynth.cli import main
 from kmsynth.embed import get_embedder
 from kmsynth.errors import InputError
-from kmsynth.link import Linker, link_findings_to_lessons, read_reviewed
+from kmsynth.link import (DECISIONS, LINK_COLUMNS, Linker, SparseBM25, calibrate, evidence_map,
+                          link_findings_to_lessons, read_reviewed, tokens)
+from kmsynth.prepare import prepare
 
 DATA = Path(__file__).resolve().parent / "data"
+FINDINGS, LESSONS, GOLD = (DATA / "links_findings.csv", DATA / "links_lessons.csv",
+                           DATA / "links_labelled.csv")
+NO_BOOST = dict(same_country_boost=0, same_region_boost=0, same_pillar_boost=0)
 
 
 @pytest.fixture(scope="module")
 def labelled():
-    f = pd.read_csv(DATA / "link_findings.csv", dtype=str, keep_default_na=False)
-    l_ = pd.read_csv(DATA / "link_lessons.csv", dtype=str, keep_default_na=False)
-    truth = pd.read_csv(DATA / "link_truth.csv", dtype=str)
-    return f, l_, dict(zip(truth.finding_id, truth.lesson_id))
+    """The labelled set as the CLI sees it: through prepare() (redaction, languages)."""
+    f = prepare("findings", FINDINGS).table
+    l_ = prepare("lessons", LESSONS).table
+    gold = pd.read_csv(GOLD, dtype=str)
+    return f, l_, gold
 
 
-def mrr(cands: pd.DataFrame, gold: dict[str, str]) -> float:
+@pytest.fixture(scope="module")
+def tfidf(labelled):
+    f, l_, _ = labelled
+    return get_embedder("tfidf").fit(list(f["text"]) + list(l_["text"]))
+
+
+def mrr(cands: pd.DataFrame, gold: pd.DataFrame) -> float:
+    g: dict[str, set[str]] = {}
+    for a, b in zip(gold["finding_id"], gold["lesson_id"]):
+        g.setdefault(a, set()).add(b)
     rr = []
-    for fid, lid in gold.items():
-        sub = cands[cands.finding_id == fid].sort_values("rank")
-        hit = sub.index[sub.lesson_id == lid]
-        rr.append(1 / int(sub.loc[hit[0], "rank"]) if len(hit) else 0.0)
+    for fid, lids in g.items():
+        ranked = cands[cands["finding_id"] == fid].sort_values("rank")["lesson_id"].tolist()
+        first = next((i + 1 for i, x in enumerate(ranked) if x in lids), None)
+        rr.append(1 / first if first else 0.0)
     return float(np.mean(rr))
 
 
-def test_hybrid_ranks_well_and_beats_lexical_alone(labelled) -> None:
-    # On this small hand-made set minilm alone already ranks every gold lesson first; the
-    # benchmark on SciFact (benchmarks/bench_link.py) compares the three on real data.
+# ------------------------------------------------------------------------------------------
+# retrieval
+
+
+def test_sparse_bm25_equals_rank_bm25_with_the_same_idf() -> None:
+    from rank_bm25 import BM25Okapi
+
+    docs = [tokens(t) for t in pd.read_csv(LESSONS, dtype=str)["text"]]
+    queries = [tokens(t) for t in pd.read_csv(FINDINGS, dtype=str)["text"]]
+    ours = SparseBM25().fit(docs)
+    ref = BM25Okapi(docs, k1=1.5, b=0.75)
+    n = len(docs)
+    df = {w: sum(w in d for d in ref.doc_freqs) for w in ref.idf}
+    ref.idf = {w: np.log(1 + (n - k + 0.5) / (k + 0.5)) for w, k in df.items()}  # Lucene's idf
+    expected = np.vstack([ref.get_scores(q) for q in queries])
+    np.testing.assert_allclose(ours.scores(queries), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_stemming_and_stop_words_follow_the_row_language() -> None:
+    assert tokens("Les associations locales de femmes", "fr") == tokens("associations locale femme", "fr")
+    assert "de" not in tokens("capacitación de género", "es")
+    # country names and law numbers are kept (unlike theme labels): they are what a rare match is
+    assert {"malawi", "2006"} <= set(tokens("Malawi's Act of 2006", "en"))
+
+
+def test_a_lesson_whose_text_is_a_finding_ranks_first(labelled, tfidf) -> None:
+    _, l_, _ = labelled
+    as_findings = pd.DataFrame({"finding_id": "copy-" + l_["lesson_id"], "text": l_["text"],
+                                "language": l_["language"]})
+    for emb in (tfidf, None):  # hybrid and lexical only
+        c = Linker(emb, top_k=3).fit(l_).rank(as_findings)
+        first = c[c["rank"] == 1].set_index("finding_id")["lesson_id"]
+        assert (first.index.str.removeprefix("copy-") == first.to_numpy()).all()
+    res = link_findings_to_lessons(as_findings.head(1), l_, embedder=tfidf)
+    top = res.links.iloc[0]
+    assert top["lesson_id"] == l_["lesson_id"].iat[0] and top["rank"] == 1 and top["score"] > 0.9
+    assert top["finding_sentence"] in l_["text"].iat[0] and top["lesson_sentence"] in l_["text"].iat[0]
+
+
+def test_same_country_boost_reorders_but_never_filters(labelled, tfidf) -> None:
+    text = "Survivor shelters need multi-year funding so trained staff stay."
+    lessons = pd.DataFrame({"lesson_id": ["A", "B", "C"], "text": [text, text, "Radio drama on consent."],
+                            "country": ["Kenya", "Uganda", "Uganda"]})
+    finding = pd.DataFrame({"finding_id": ["F"], "text": ["Shelters closed when one-year funding ended."],
+                            "country": ["Uganda"]})
+    plain = Linker(None, top_k=3, **NO_BOOST).fit(lessons).rank(finding)
+    boosted = Linker(None, top_k=3, same_country_boost=0.0005).fit(lessons).rank(finding)
+    assert plain["lesson_id"].tolist() == ["A", "B", "C"]  # a tie: input order
+    assert boosted["lesson_id"].tolist() == ["B", "A", "C"]  # same country first, nothing dropped
+    assert boosted.loc[boosted.lesson_id == "C", "rank"].item() == 3  # a boost cannot lift a non-match
+    # on the labelled set, with every lesson a candidate: the same pairs, in another order
+    f, l_, _ = labelled
+    a = Linker(tfidf, top_k=len(l_), **NO_BOOST).fit(l_).rank(f)
+    b = Linker(tfidf, top_k=len(l_), same_country_boost=0.002).fit(l_).rank(f)
+    assert set(zip(a.finding_id, a.lesson_id)) == set(zip(b.finding_id, b.lesson_id))
+    ra = a.set_index(["finding_id", "lesson_id"])["rank"]
+    assert (ra != b.set_index(["finding_id", "lesson_id"])["rank"].reindex(ra.index)).any()
+
+
+@pytest.mark.slow
+def test_hybrid_beats_lexical_and_semantic_alone(labelled, tmp_path: Path) -> None:
     f, l_, gold = labelled
-    e = get_embedder("minilm")
-    scores = {}
-    for mode in ("lexical", "semantic", "hybrid"):
-        lk = Linker(e, top_k=5, mode=mode, country_boost=0, pillar_boost=0).fit(l_)
-        scores[mode] = mrr(lk.rank(f), gold)
-    assert scores["hybrid"] > scores["lexical"], scores
-    assert scores["hybrid"] >= scores["semantic"] - 0.1 and scores["hybrid"] >= 0.9, scores
+    e = get_embedder("minilm", cache_dir=tmp_path)  # each text embedded once across the three runs
+    scores = {mode: mrr(Linker(e, top_k=10, **kw, **NO_BOOST).fit(l_).rank(f), gold)
+              for mode, kw in (("lexical", {"semantic_weight": 0}), ("semantic", {"lexical_weight": 0}),
+                               ("hybrid", {}))}
+    assert scores["hybrid"] > scores["lexical"] and scores["hybrid"] > scores["semantic"], scores
+    assert scores["hybrid"] >= 0.9, scores
 
 
-def test_identical_text_ranks_first_and_evidence_is_verbatim(labelled) -> None:
+# ------------------------------------------------------------------------------------------
+# links, evidence, gaps, map
+
+
+def test_links_have_evidence_and_gaps_are_found(labelled, tfidf) -> None:
+    f, l_, gold = labelled
+    res = link_findings_to_lessons(f, l_, embedder=tfidf)
+    links = res.links
+    assert list(links.columns) == LINK_COLUMNS
+    truth = set(zip(gold.finding_id, gold.lesson_id))
+    hits = sum((a, b) in truth for a, b in zip(links.finding_id, links.lesson_id))
+    assert hits / len(links) >= 0.6 and hits / len(truth) >= 0.6, (hits, len(links), len(truth))
+    row = links[(links.finding_id == "F04") & (links.lesson_id == "L04")].iloc[0]
+    assert "Prevention of Domestic Violence Act 2006" in row["evidence"].split("; ")  # a whole phrase
+    assert row["finding_sentence"] in f.set_index("finding_id").loc["F04", "text"]
+    # findings nobody wrote a lesson for are gaps; lessons with no finding are unevidenced
+    assert {"F12", "F14"} <= set(res.gaps_findings["finding_id"])
+    unevidenced = {"L22", "L25", "L30", "L32", "L35", "L36"}  # no finding speaks to these
+    assert len(unevidenced & set(res.gaps_lessons["lesson_id"])) >= 4
+    assert not set(res.gaps_findings["finding_id"]) & set(links["finding_id"])
+    gaps = res.gaps
+    assert set(gaps["kind"]) == {"finding_without_lesson", "lesson_without_finding"}
+    assert len(gaps) == len(res.gaps_findings) + len(res.gaps_lessons)
+
+
+def test_contradiction_cues(labelled, tfidf) -> None:
+    f, l_, gold = labelled
+    res = link_findings_to_lessons(f, l_, embedder=tfidf)
+    rel = res.links.set_index(["finding_id", "lesson_id"])["relation"]
+    contra = [(a, b) for a, b, r in gold.itertuples(index=False) if r == "contradicts" and (a, b) in rel.index]
+    assert contra and all(rel[p] == "contradicts?" for p in contra)
+    supports = [(a, b) for a, b, r in gold.itertuples(index=False) if r == "supports" and (a, b) in rel.index]
+    assert np.mean([rel[p] == "supports" for p in supports]) >= 0.8
+
+
+def test_evidence_map_counts_linked_findings_by_pillar_and_type(labelled, tfidf) -> None:
     f, l_, _ = labelled
-    f2 = pd.DataFrame({"finding_id": ["X"], "text": [l_.text.iloc[6]]})
-    res = link_findings_to_lessons(f2, l_, embedder=get_embedder("minilm"))
-    first = res.links.sort_values("rank").iloc[0]
-    assert first.lesson_id == l_.lesson_id.iloc[6] and first["rank"] == 1
-    assert first.finding_sentence in f2.text.iloc[0] and first.lesson_sentence in l_.text.iloc[6]
-    assert "chat" in first.evidence
+    res = link_findings_to_lessons(f, l_, embedder=tfidf)
+    emap = res.evidence_map
+    assert list(emap.index[:6]) == ["Laws and policies", "Institutions", "Prevention", "Services", "Data",
+                                    "Women's movement and civil society"]
+    assert {"lesson_learned", "good_practice", "promising_practice", "innovation"} <= set(emap.columns)
+    # every linked finding is counted once per (pillar, type) of the lessons it is linked to
+    joined = res.links.merge(l_[["lesson_id", "type"]], on="lesson_id")
+    assert emap["innovation"].sum() == joined.loc[joined["type"] == "innovation", "finding_id"].nunique()
+    hidden = evidence_map(res.links, l_, k=5)  # optional small-cell suppression, config's k
+    shown = hidden.stack().dropna()
+    assert hidden.isna().to_numpy().any() and ((shown == 0) | (shown >= 5)).all()
 
 
-def test_boost_reorders_but_never_filters(labelled) -> None:
-    f, l_, _ = labelled
-    e = get_embedder("tfidf").fit(list(f.text) + list(l_.text))
-    plain = Linker(e, top_k=15, country_boost=0, pillar_boost=0).fit(l_).rank(f)
-    boosted = Linker(e, top_k=15, country_boost=0.05).fit(l_).rank(f)
-    assert len(plain) == len(boosted)  # nothing filtered
-    a = plain[plain.finding_id == "F11"].set_index("lesson_id")["rank"]
-    b = boosted[boosted.finding_id == "F11"].set_index("lesson_id")["rank"]
-    assert b["L01"] < a["L01"]  # the Kenyan lesson moves up for the Kenyan finding
+def test_calibration_is_reproducible_from_the_labelled_set(labelled, tfidf) -> None:
+    from importlib import resources
+
+    f, l_, gold = labelled
+    shipped = json.loads(resources.files("kmsynth.resources").joinpath("link_calibration.json").read_text())
+    got = calibrate(f, l_, gold, tfidf)
+    assert got["features"] == shipped["tfidf"]["features"]
+    np.testing.assert_allclose(got["coef"], shipped["tfidf"]["coef"], atol=1e-3)
+    assert got["threshold"] == pytest.approx(shipped["tfidf"]["threshold"], abs=1e-3)
+    assert Linker(tfidf).fit(l_).threshold_ == pytest.approx(shipped["tfidf"]["threshold"])
 
 
-def test_gaps_and_evidence_map(labelled) -> None:
-    f, l_, _ = labelled
-    res = link_findings_to_lessons(f, l_, embedder=get_embedder("minilm"))
-    gap_f = set(res.gaps.loc[res.gaps.kind == "finding_without_lesson", "id"])
-    assert "F12" in gap_f  # nobody wrote a lesson about older women
-    assert set(res.gaps.loc[res.gaps.kind == "lesson_without_finding", "id"]) & {"L12", "L13", "L14", "L15"}
-    assert res.evidence_map.to_numpy().sum() >= 1
-    assert "Services" in res.evidence_map.index
+@pytest.mark.slow
+def test_many_unlinked_findings_are_grouped_into_themes(labelled, tfidf) -> None:
+    f, _, _ = labelled
+    unrelated = pd.DataFrame({"lesson_id": ["X1", "X2"], "text": ["Quarterly finance report templates.",
+                                                                  "Office procurement rules for laptops."]})
+    res = link_findings_to_lessons(f, unrelated, embedder=tfidf, gap_themes_min=20)
+    gf = res.gaps_findings
+    assert len(gf) >= 20 and gf["theme_id"].notna().all() and (gf["theme"] != "").all()
 
 
-def test_reviewer_round_trip(labelled, tmp_path: Path) -> None:
-    f, l_, _ = labelled
-    e = get_embedder("minilm")
-    first = link_findings_to_lessons(f, l_, embedder=e)
-    reviewed = first.links.copy()
-    reject = reviewed.iloc[0][["finding_id", "lesson_id"]].tolist()
-    reviewed.loc[0, "decision"] = "reject"
-    reviewed = pd.concat([reviewed, pd.DataFrame([{"finding_id": "F11", "lesson_id": "L11", "decision": "accept"}])])
-    path = tmp_path / "links.csv"
-    reviewed.to_csv(path, index=False)
-    again = link_findings_to_lessons(f, l_, embedder=e, reviewed=read_reviewed(path))
-    pairs = set(zip(again.links.finding_id, again.links.lesson_id))
-    assert tuple(reject) not in pairs  # rejected pairs never return
-    assert ("F11", "L11") in pairs  # accepted pairs stay even below the threshold
-    assert again.links.set_index(["finding_id", "lesson_id"]).loc[("F11", "L11"), "decision"] == "accept"
-    bad = tmp_path / "bad.csv"
-    bad.write_text("finding_id,lesson_id,decision\nF01,L01,maybe\n")
+# ------------------------------------------------------------------------------------------
+# reviewer round trip
+
+
+def _rows(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_reviewer_round_trip_keeps_decisions_and_rejected_pairs_never_return(tmp_path: Path) -> None:
+    args = [str(FINDINGS), str(LESSONS), "--embedder", "tfidf", "--config", str(_config(tmp_path))]
+    assert main(["link", *args, "--out", str(tmp_path / "r1")]) == 0
+    first = _rows(tmp_path / "r1" / "links.csv")
+    assert set(first["decision"]) == {""}
+    rejected = tuple(first.loc[0, ["finding_id", "lesson_id"]])
+    accepted = tuple(first.loc[1, ["finding_id", "lesson_id"]])
+    below = ("F12", "L37")  # not a link on its own: a reviewer adds it by hand
+    assert below not in set(zip(first.finding_id, first.lesson_id))
+    first.loc[0, "decision"] = "reject"
+    first.loc[1, "decision"] = " Accept "
+    reviewed = pd.concat([first, pd.DataFrame([{"finding_id": below[0], "lesson_id": below[1],
+                                                "decision": "accept"}])]).fillna("")
+    reviewed.to_csv(tmp_path / "reviewed.csv", index=False)
+    for n, src in ((2, tmp_path / "reviewed.csv"), (3, tmp_path / "r2" / "links.csv")):
+        out = tmp_path / f"r{n}"
+        assert main(["link", *args, "--out", str(out), "--reviewed", str(src)]) == 0
+        again = _rows(out / "links.csv")
+        links = again[again["rank"] != ""]
+        pairs = dict(zip(zip(links.finding_id, links.lesson_id), links.decision))
+        assert rejected not in pairs  # never returns as a link ...
+        carried = again[again["rank"] == ""]
+        assert list(zip(carried.finding_id, carried.lesson_id, carried.decision)) == [(*rejected, "reject")]
+        assert pairs[accepted] == "accept" and pairs[below] == "accept"  # accepted pairs stay
+        assert sum(d == "" for d in pairs.values()) == len(pairs) - 2
+        gaps = _rows(out / "gaps.csv")
+        assert below[0] not in set(gaps.loc[gaps.kind == "finding_without_lesson", "id"])
+
+
+def test_reviewed_file_is_validated(tmp_path: Path) -> None:
+    bad = tmp_path / "reviewed.csv"
+    bad.write_text("finding_id,lesson_id,decision\nF01,L01,accept\nF02,L02,maybe\nF03,L03,\n"
+                   "F04,L04,reject\nF04,L04,accept\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_reviewed(bad)
-    assert "row 1" in str(err.value) and "decision" in str(err.value)
+    e = err.value
+    assert e.row == 2 and e.column == "decision" and len(e.problems) == 2  # every problem, one pass
+    assert "maybe" not in str(e)  # cell text is never echoed
+    assert [p.rule for p in e.problems] == ["decision_value", "conflicting_decision"]
+    ok = tmp_path / "ok.csv"
+    ok.write_text("Finding ID,Lesson ID,Decision\nF01,L01,ACCEPT\nF03,L03,\n", encoding="utf-8")
+    assert read_reviewed(ok).to_dict("records") == [{"finding_id": "F01", "lesson_id": "L01",
+                                                     "decision": "accept"}]
+    assert set(DECISIONS) == {"accept", "reject"}
+    with pytest.raises(InputError, match="decision"):
+        Linker(None).fit(pd.read_csv(LESSONS, dtype=str)).link(
+            pd.read_csv(FINDINGS, dtype=str), reviewed={("F01", "L01"): "yes"})
 
 
-def test_empty_or_malformed_inventory(tmp_path: Path, capsys) -> None:
-    with pytest.raises(InputError, match="empty"):
+# ------------------------------------------------------------------------------------------
+# bad inputs and the command line
+
+
+def test_empty_or_malformed_inventory_is_a_clear_input_error() -> None:
+    with pytest.raises(InputError, match="lessons inventory is empty"):
         Linker().fit(pd.DataFrame(columns=["lesson_id", "text"]))
+    with pytest.raises(InputError) as err:
+        Linker().fit(pd.DataFrame({"lesson_id": ["1"], "body": ["x"]}))
+    assert err.value.column == "text"
+    with pytest.raises(InputError) as err:
+        Linker().fit(pd.DataFrame({"lesson_id": ["1", "1", "2"], "text": ["a b", "c d", " "]}))
+    assert [p.rule for p in err.value.problems] == ["duplicate_id", "empty_text"]
+    lk = Linker().fit(pd.DataFrame({"lesson_id": ["1"], "text": ["shelters"]}))
+    with pytest.raises(InputError, match="findings table is empty"):
+        lk.link(pd.DataFrame(columns=["finding_id", "text"]))
+
+
+@pytest.mark.parametrize("content", ["", "lesson_id,text\n", "id,words\n1,hello\n", "lesson_id,text\n1,\n2,  \n"])
+def test_cli_exits_2_without_traceback_on_a_bad_inventory(content: str, tmp_path: Path, capsys) -> None:
     lessons = tmp_path / "lessons.csv"
-    lessons.write_text("id,words\n1,hello\n")
-    code = main(["link", str(DATA / "link_findings.csv"), str(lessons), "--out", str(tmp_path / "o"),
-                 "--embedder", "tfidf"])
+    lessons.write_text(content, encoding="utf-8")
+    code = main(["link", str(FINDINGS), str(lessons), "--out", str(tmp_path / "o"), "--embedder", "tfidf",
+                 "--config", str(_config(tmp_path))])
     err = capsys.readouterr().err
-    assert code == 2 and "lessons.csv" in err and "Traceback" not in err
+    assert code == 2 and "lessons.csv" in err and "Traceback" not in err, err
+    assert not (tmp_path / "o" / "links.csv").exists()
 
 
-def test_cli_writes_the_contract_files(tmp_path: Path) -> None:
+def test_cli_writes_the_contract_files(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    assert main(["link", str(DATA / "link_findings.csv"), str(DATA / "link_lessons.csv"), "--out", str(out),
-                 "--top-k", "3", "--embedder", "tfidf"]) == 0
-    links = pd.read_csv(out / "links.csv")
-    assert list(links.columns[:5]) == ["finding_id", "lesson_id", "rank", "score", "evidence"]
-    assert "decision" in links.columns and links["rank"].max() <= 3
-    gaps = pd.read_csv(out / "gaps.csv")
-    assert set(gaps["kind"]) <= {"finding_without_lesson", "lesson_without_finding"}
-    assert (out / "evidence_map.csv").is_file()
+    assert main(["link", str(FINDINGS), str(LESSONS), "--out", str(out), "--top-k", "3",
+                 "--embedder", "tfidf", "--config", str(_config(tmp_path))]) == 0
+    assert "links between 35 findings and 44 lessons" in capsys.readouterr().out
+    links = _rows(out / "links.csv")
+    assert list(links.columns[:5]) == ["finding_id", "lesson_id", "rank", "score", "evidence"]  # DESIGN.md
+    assert "decision" in links.columns and links["rank"].astype(int).max() <= 3
+    gaps = _rows(out / "gaps.csv")
+    assert list(gaps.columns[:2]) == ["kind", "id"]
+    assert set(gaps["kind"]) == {"finding_without_lesson", "lesson_without_finding"}
+    emap = pd.read_csv(out / "evidence_map.csv", index_col=0)
+    assert emap.index[0] == "Laws and policies" and "lesson_learned" in emap.columns
+    for name in ("links.csv", "gaps.csv", "ledger_findings.csv", "ledger_lessons.csv"):
+        assert (os.stat(out / name).st_mode & 0o077) == 0, name  # data: owner only
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["top_k"] == 3 and manifest["links"] == len(links)
+    assert manifest["ledger"]["findings"]["kept"] == 35
+
+
+def _config(tmp_path: Path) -> Path:
+    cfg = tmp_path / "kmsynth.yml"
+    cfg.write_text(f"embedding:\n  embedder: tfidf\n  cache_dir: {tmp_path / 'cache'}\n", encoding="utf-8")
+    return cfg
+
+
+@pytest.mark.slow
+def test_notebook_renders_links_gaps_and_map_escaped(tmp_path: Path) -> None:
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    f = pd.read_csv(FINDINGS, dtype=str, keep_default_na=False)
+    f.loc[0, "text"] += " <script>alert('x')</script>"
+    l_ = pd.read_csv(LESSONS, dtype=str, keep_default_na=False)
+    l_.loc[0, "title"] = "<img src=x onerror=alert(1)>"
+    f.to_csv(tmp_path / "f.csv", index=False)
+    l_.to_csv(tmp_path / "l.csv", index=False)
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "links.ipynb"
+    pm.execute_notebook(str(root / "notebooks" / "evaluation_links.ipynb"), str(out), kernel_name="python3",
+                        parameters={"findings": str(tmp_path / "f.csv"), "lessons": str(tmp_path / "l.csv"),
+                                    "config_path": str(_config(tmp_path))},
+                        cwd=str(root / "notebooks"), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    exp = HTMLExporter(template_name="lab")
+    exp.exclude_input = True
+    page, _ = exp.from_notebook_node(nb)
+    assert "<script>alert" not in page and "onerror=alert(1)>" not in page
+    for heading in ("Evidence map", "Links", "Gaps", "Lessons without evaluation evidence"):
+        assert heading in page
