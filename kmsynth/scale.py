@@ -75,9 +75,14 @@ def prepare_distributed(kind: str, path, config, client, *, mapping=None, id_col
     n = npartitions or max(1, len(client.scheduler_info()["workers"]) * 2)
     bounds = np.linspace(0, len(loaded.table), n + 1).astype(int)
     parts = [loaded.table.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a] or [loaded.table]
-    futures = client.map(_protect_part, parts, free_text=free_text, secret=key, names=names,
-                         places=list(config.privacy.places), quotable_sources=config.privacy.quotable_sources,
-                         text_col=spec.text_col, pure=False)
+    from functools import partial
+
+    # bound into one function, not passed as map() keyword arguments: dask turns large keyword
+    # arguments into shared graph keys, which break when several maps run
+    work = partial(_protect_part, free_text=free_text, secret=key, names=names,
+                   places=list(config.privacy.places), quotable_sources=config.privacy.quotable_sources,
+                   text_col=spec.text_col)
+    futures = client.map(work, parts, pure=False)
     results = client.gather(futures)
     table = pd.concat([r[0] for r in results])
     redactions: dict[str, int] = {}
@@ -98,8 +103,9 @@ def embed_distributed(texts: Sequence[str], embedder, client, *, partition_size:
     if not texts:
         return embedder.encode([])
     chunks = [texts[i:i + partition_size] for i in range(0, len(texts), partition_size)]
-    remote = client.scatter(embedder, broadcast=True)
-    futures = client.map(_embed_part, chunks, embedder=remote, pure=False)
+    from functools import partial
+
+    futures = client.map(partial(_embed_part, embedder=embedder), chunks, pure=False)
     return np.vstack(client.gather(futures)).astype(np.float32)
 
 

@@ -72,9 +72,11 @@ _TOKEN = r"(?u)\b[^\W\d_][^\W\d_'’-]+\b"
 def _vectorizer(n_docs: int, ngram_range: tuple[int, int] = (1, 2)):
     from sklearn.feature_extraction.text import CountVectorizer
 
-    min_df = 1 if n_docs < 300 else 2 if n_docs < 5000 else 5
+    # c-TF-IDF fits this on one joined document per theme: min_df counts themes, so it stays 1
+    # (a theme's own word must count); the vocabulary is capped for large corpora instead
     return CountVectorizer(stop_words=sorted(stop_words()), token_pattern=_TOKEN,
-                           ngram_range=ngram_range, min_df=min_df, lowercase=True)
+                           ngram_range=ngram_range, min_df=1, lowercase=True,
+                           max_features=None if n_docs < 5000 else 100_000)
 
 
 def _pillar_table():
