@@ -872,19 +872,22 @@ def render_markdown(b: Brief) -> str:
 
 
 _CSS = """<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;max-width:860px;margin:2em auto;padding:0 1em;line-height:1.45}
-h1{color:#4b2a7b}h2{border-bottom:2px solid #6a3d9a;padding-bottom:4px;margin-top:1.8em}
-.intro{font-size:1.05em}.muted{color:#666;font-size:.88em}
-.theme{border-left:4px solid #6a3d9a;padding:2px 14px;margin:14px 0}
-.flag{color:#b3261e;font-weight:600}
-blockquote{margin:8px 0 8px 6px;padding:4px 12px;border-left:3px solid #b9a3d6;color:#333;font-style:italic}
-dl.scope{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}dl.scope dt{font-weight:600}dl.scope dd{margin:0}
+.kmbrief{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;max-width:860px;
+ margin:0 auto;line-height:1.45}
+.kmbrief h1{color:#4b2a7b}.kmbrief h2{border-bottom:2px solid #6a3d9a;padding-bottom:4px;margin-top:1.8em}
+.kmbrief .intro{font-size:1.05em}.kmbrief .muted{color:#666;font-size:.88em}
+.kmbrief .theme{border-left:4px solid #6a3d9a;padding:2px 14px;margin:14px 0}
+.kmbrief .flag{color:#b3261e;font-weight:600}
+.kmbrief blockquote{margin:8px 0 8px 6px;padding:4px 12px;border-left:3px solid #b9a3d6;color:#333;
+ font-style:italic}
+.kmbrief dl.scope{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}
+.kmbrief dl.scope dt{font-weight:600}.kmbrief dl.scope dd{margin:0}
 </style>"""
 
 
-def render_html(b: Brief) -> str:
-    """The brief as one self-contained HTML page: every data text escaped, no script, no request
-    (a Content-Security-Policy forbids both)."""
+def render_html_fragment(b: Brief) -> str:
+    """The brief as an HTML fragment (styles scoped to it), for a notebook or another page:
+    every data text escaped, no script, no link, no image."""
     e = _html.escape
 
     def cite(i: Item, theme: bool = False) -> str:
@@ -894,58 +897,52 @@ def render_html(b: Brief) -> str:
         return f"<li>{e(_clean(i.text))}{cite(i, theme)}</li>"
 
     p = [
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
-        f"<meta name='referrer' content='no-referrer'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{e(_clean(b.title))}</title>{_CSS}</head><body>",
-        f"<h1>{e(_clean(b.title))}</h1><p class='intro'>{e(b.intro)}</p>",
+        f"{_CSS}<div class='kmbrief'><h1>{e(_clean(b.title))}</h1><p class='intro'>{e(b.intro)}</p>",
         "<h2>Scope</h2><dl class='scope'>"
         + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _scope_lines(b))
         + "</dl>",
         "<h2>Key lessons learned</h2>"
-        + (
-            "<ul>" + "".join(li(i, True) for i in b.lessons) + "</ul>"
-            if b.lessons
-            else "<p>None found.</p>"
-        ),
+        + ("<ul>" + "".join(li(i, True) for i in b.lessons) + "</ul>" if b.lessons
+           else "<p>None found.</p>"),
         "<h2>Promising practices</h2>" + ("" if b.practices else "<p>None found.</p>"),
     ]
     for region, by_country in b.practices_by_region().items():
         p.append(f"<h3>{e(_clean(region or 'Other'))}</h3><ul>")
         for country, items in by_country.items():
-            p += [
-                f"<li><strong>{e(_clean(country))}:</strong> {e(_clean(i.text))}{cite(i)}</li>"
-                for i in items
-            ]
+            p += [f"<li><strong>{e(_clean(country))}:</strong> {e(_clean(i.text))}{cite(i)}</li>"
+                  for i in items]
         p.append("</ul>")
     p.append("<h2>Themes</h2>" + ("" if b.themes else "<p>Too few posts to find themes.</p>"))
     for n, t in enumerate(b.themes, 1):
-        p.append(
-            f"<div class='theme'><h3>{n}. {e(_clean(t.label))}</h3><p class='muted'>{e(_theme_meta(t, b))}</p>"
-        )
+        p.append(f"<div class='theme'><h3>{n}. {e(_clean(t.label))}</h3>"
+                 f"<p class='muted'>{e(_theme_meta(t, b))}</p>")
         p += [f"<p class='flag'>Caution — {e(f)}</p>" for f in t.flags]
         if t.summary:
-            p.append(
-                "<p>What participants said:</p><ul>" + "".join(li(i) for i in t.summary) + "</ul>"
-            )
+            p.append("<p>What participants said:</p><ul>" + "".join(li(i) for i in t.summary) + "</ul>")
         if t.lessons:
             p.append("<p>Lessons:</p><ul>" + "".join(li(i) for i in t.lessons) + "</ul>")
-        p += [
-            f"<blockquote>“{e(_clean(q.text))}” — a participant{cite(q)}</blockquote>"
-            for q in t.quotes
-        ]
+        p += [f"<blockquote>“{e(_clean(q.text))}” — a participant{cite(q)}</blockquote>"
+              for q in t.quotes]
         p.append("</div>")
     if b.omitted_themes:
-        p.append(
-            f"<p class='muted'>{b.omitted_themes} smaller theme(s) are not summarised here.</p>"
-        )
-    p.append(
-        "<h2>Method</h2><ul>"
-        + "".join(f"<li>{e(m)}</li>" for m in b.method)
-        + "</ul></body></html>"
-    )
+        p.append(f"<p class='muted'>{b.omitted_themes} smaller theme(s) are not summarised here.</p>")
+    p.append("<h2>Method</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in b.method) + "</ul></div>")
     return "".join(p)
+
+
+def render_html(b: Brief) -> str:
+    """The brief as one self-contained HTML page: every data text escaped, no script, no request
+    (a Content-Security-Policy forbids both)."""
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+        "<meta name='referrer' content='no-referrer'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_html.escape(_clean(b.title))}</title>"
+        "<style>body{margin:2em auto;padding:0 1em}</style></head><body>"
+        + render_html_fragment(b)
+        + "</body></html>"
+    )
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -419,3 +419,37 @@ def test_cli_brief_formats_themes_folder_and_errors(
     err = capsys.readouterr().err
     assert "Traceback" not in err and "post id" in err
     assert load_theme_run(run).themes["label"].tolist() == ["x"]
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_small_data_and_renders_inert(brief_and_posts, tmp_path: Path) -> None:
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    _, posts, d, cfg, *_ = brief_and_posts
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "brief.ipynb"
+    run = tmp_path / "run"  # a given theme run: no BERTopic in the kernel, a faster test
+    run.mkdir()
+    ids = posts["post_id"].astype(str).tolist()
+    pd.DataFrame({"theme_id": [0, 1], "label": ["First half", "Second half"], "size": [60, 63],
+                  "keywords": ["a; b", "c; d"]}).to_csv(run / "themes.csv", index=False)
+    pd.DataFrame({"doc_id": ids, "theme_id": [0 if i < 60 else 1 for i in range(len(ids))]}).to_csv(
+        run / "assignments.csv", index=False)
+    pm.execute_notebook(str(root / "notebooks" / "discussion_brief.ipynb"), str(out),
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                        parameters={"posts": str(d / "posts.csv"), "config_path": str(cfg),
+                                    "title": "Small <b>brief</b>", "embedder": "tfidf",
+                                    "themes": str(run)})
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    exp = HTMLExporter(template_name="lab")
+    exp.exclude_input = True
+    page, _ = exp.from_notebook_node(nb)
+    assert "Key lessons learned" in page and "Small &lt;b&gt;brief&lt;/b&gt;" in page
+    assert "Second half" in page
+    assert "<script>alert" not in page and "<b>brief</b>" not in page
+    for leaked in LEAKS:
+        assert leaked not in page, leaked
