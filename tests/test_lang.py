@@ -56,3 +56,37 @@ def test_fill_languages_keeps_given_values_and_detects_the_rest() -> None:
     assert df["language"].tolist() == ["Spanish", "", ""]  # input untouched
     no_col = fill_languages(df.drop(columns=["language"]))
     assert no_col["language"].tolist() == ["fr", "en", UNDETERMINED]
+
+
+NEIGHBOURS = {
+    "it": "Abbiamo imparato che i centri antiviolenza hanno bisogno di finanziamenti stabili per mantenere il personale.",
+    "ca": "Hem après que les cases d'acollida necessiten un finançament estable per mantenir el personal i que això és molt important.",
+    "ro": "Am învățat că adăposturile au nevoie de finanțare stabilă pentru a păstra personalul și că acest lucru este important.",
+    "de": "Wir haben gelernt, dass die Frauenhäuser eine stabile Finanzierung brauchen, um das Personal zu halten.",
+    "nl": "We hebben geleerd dat de opvanghuizen stabiele financiering nodig hebben om het personeel te houden.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NEIGHBOURS))
+def test_neighbour_languages_are_left_to_the_model(lang: str) -> None:
+    from kmsynth.lang import _WORDS_RE, _quick_language
+
+    assert _quick_language(_WORDS_RE.findall(NEIGHBOURS[lang].lower())) is None
+    assert detect_languages([NEIGHBOURS[lang]]) == [lang]
+
+
+def test_quick_path_decides_clear_hub_texts_only() -> None:
+    from kmsynth.lang import _WORDS_RE, _quick_language
+
+    def quick(t: str):
+        return _quick_language(_WORDS_RE.findall(t.lower()))
+
+    for lang, text in SENTENCES.items():
+        assert quick(text + " " + text) in (lang, None)
+    assert quick("We learned that the shelters in the district need stable funding for their staff.") == "en"
+    mixed = ("We met the ministry and the police last week; luego hablamos con la fiscalía sobre "
+             "el caso y las medidas para las sobrevivientes.")
+    assert quick(mixed) is None  # English and Spanish together: the model decides
+    assert quick("In article <1r76ek$7uo@fido.asd.sgi.com> e a o de que") in (None, "pt")  # raw call
+    assert detect_languages(["In article <1r76ek$7uo@fido.asd.sgi.com> livesey@solntze.wpd.sgi.com "
+                             "(Jon Livesey) writes: the point is that we have been over this before."]) == ["en"]
