@@ -65,6 +65,7 @@ as the store itself.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -111,10 +112,9 @@ _LOCK_ERRORS = ("could not set lock", "conflicting lock", "different configurati
 
 
 def text_key(text: str) -> str:
-    """sha256 of a text: the embedding key (the same as kmsynth.embed's cache)."""
-    from .embed import text_key as _key
-
-    return _key(text)
+    """sha256 of a text: the embedding key (the same as kmsynth.embed.text_key, and as DuckDB's
+    sha256(text), which the store uses in SQL)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -145,23 +145,23 @@ def _kind(kind: str) -> str:
 
 
 def _as_str(s: pd.Series) -> pd.Series:
-    """Strings, or None for empty cells (never the text 'nan')."""
-    out = s.astype(object)
-    mask = out.isna().to_numpy()
-    vals = [None if m else str(v) for v, m in zip(out.tolist(), mask)]
-    vals = [None if v is None or v.strip() == "" else v for v in vals]
-    return pd.Series(vals, index=s.index, dtype=object)
+    """Nullable strings; empty or blank cells become <NA> (never the text 'nan')."""
+    st = s.astype("string")
+    return st.mask(st.str.strip() == "")
 
 
-_TRUE = {"true", "yes", "y", "1", "t", "si", "sí", "oui", "sim"}
-_FALSE = {"false", "no", "n", "0", "f", "non", "não", "nao"}
+_TRUE = ["true", "yes", "y", "1", "t", "si", "sí", "oui", "sim"]
+_FALSE = ["false", "no", "n", "0", "f", "non", "não", "nao"]
 
 
 def _as_bool(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    low = _as_str(s).map(lambda v: None if v is None else v.strip().lower())
-    return low.map(lambda v: True if v in _TRUE else (False if v in _FALSE else pd.NA)).astype("boolean")
+    low = _as_str(s).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[low.isin(_TRUE).fillna(False).to_numpy(bool)] = True
+    out[low.isin(_FALSE).fillna(False).to_numpy(bool)] = False
+    return out
 
 
 def _typed(s: pd.Series, sql_type: str) -> pd.Series:
@@ -174,26 +174,23 @@ def _typed(s: pd.Series, sql_type: str) -> pd.Series:
     return _as_str(s)
 
 
-def _canon(v: Any) -> str:
-    """How a typed cell enters the content hash."""
-    if isinstance(v, pd.Timestamp):
-        return v.tz_convert("UTC").isoformat() if v.tzinfo else v.isoformat()
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    return str(v)
+def _canon(s: pd.Series, sql_type: str) -> pd.Series:
+    """How a typed column enters the content hash: strings, <NA> for empty cells."""
+    if sql_type == _T:
+        return s.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").astype("string")
+    if sql_type == _B:
+        return s.map({True: "true", False: "false"}).astype("string")
+    return s.astype("string")
 
 
 def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
     """A prepared table as store rows: id, content_sha256, the canonical columns typed, extra JSON.
 
     Columns starting with '_' (provenance) are dropped; any other non-canonical column goes to
-    `extra`. Raises InputError for a missing id column, empty ids, a raw identity column, or one
-    id with two different contents in the same table.
+    `extra`. The content hash is the sha256 of every non-empty cell outside HASH_EXCLUDE, each
+    written as len(name):name len(value):value in name order. Raises InputError for a missing
+    id column, empty ids, a raw identity column, or one id with two contents in one table.
     """
-    import hashlib
-
     kind = _kind(kind)
     idc, cols = ID_COL[kind], COLUMNS[kind]
     if idc not in table.columns:
@@ -204,34 +201,32 @@ def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"the {kind} table still has identifying column(s) {', '.join(raw)}; the store "
                          "keeps redacted, pseudonymised records only", column=raw[0],
                          hint="pass prepare()'s table (it replaces authors with author_id pseudonyms)")
+    table = table.reset_index(drop=True)
     out = pd.DataFrame(index=table.index)
     out[idc] = _as_str(table[idc])
     if out[idc].isna().any():
         row = int(np.flatnonzero(out[idc].isna().to_numpy())[0]) + 1
         raise InputError(f"a {kind} row has an empty {idc}", row=row, column=idc,
                          hint="every record needs an id; prepare() excludes such rows")
+    empty = pd.Series(pd.NA, index=table.index, dtype=object)
     for c, t in cols.items():
-        out[c] = _typed(table[c], t) if c in table.columns else _typed(pd.Series(None, index=table.index), t)
+        out[c] = _typed(table[c] if c in table.columns else empty, t)
     extra_cols = sorted(str(c) for c in table.columns
                         if str(c) not in cols and str(c) != idc and not str(c).startswith("_"))
-    extras = {c: _as_str(table[c]).tolist() for c in extra_cols}
-    hashed = sorted(c for c in cols if c not in HASH_EXCLUDE)
-    typed = {c: out[c].astype(object).where(out[c].notna(), None).tolist() for c in hashed}
-    n = len(table)
-    shas, extra_json = [], []
-    for i in range(n):
-        payload: dict[str, str] = {}
-        for c in hashed:
-            v = typed[c][i]
-            if v is not None:
-                payload[c] = _canon(v)
-        ex = {c: extras[c][i] for c in extra_cols if extras[c][i] is not None}
-        payload.update({f"extra.{c}": v for c, v in ex.items()})
-        shas.append(hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False)
-                                   .encode("utf-8")).hexdigest())
-        extra_json.append(json.dumps(ex, sort_keys=True, ensure_ascii=False) if ex else None)
-    out["content_sha256"] = shas
-    out["extra"] = pd.Series(extra_json, index=table.index, dtype=object)
+    extras = {c: _as_str(table[c]) for c in extra_cols}
+    pieces = [(c, _canon(out[c], t)) for c, t in sorted(cols.items()) if c not in HASH_EXCLUDE]
+    pieces += [(f"extra.{c}", extras[c]) for c in extra_cols]
+    payload = pd.Series("", index=table.index, dtype="string")
+    for name, v in pieces:
+        payload = payload + (f"{len(name)}:{name}" + v.str.len().astype("string") + ":" + v).fillna("")
+    out["content_sha256"] = [hashlib.sha256(x.encode("utf-8")).hexdigest() for x in payload.tolist()]
+    if extra_cols:
+        vals = {c: extras[c].astype(object).where(extras[c].notna(), None).tolist() for c in extra_cols}
+        rows = ({c: vals[c][i] for c in extra_cols if vals[c][i] is not None} for i in range(len(table)))
+        out["extra"] = pd.Series([json.dumps(r, sort_keys=True, ensure_ascii=False) if r else None for r in rows],
+                                 index=table.index, dtype="string")
+    else:
+        out["extra"] = pd.Series(pd.NA, index=table.index, dtype="string")
     out = out.drop_duplicates([idc, "content_sha256"]).reset_index(drop=True)
     dup = out[idc].duplicated(keep=False)
     if dup.any():
@@ -736,23 +731,23 @@ class Store:
 
     # -- embeddings ----------------------------------------------------------------------------
 
-    def _have(self, con, model_id: str, keys: list[str]) -> set[str]:
-        if not keys:
-            return set()
-        con.register("_keys", pd.DataFrame({"k": keys}))
-        try:
-            got = con.execute("SELECT text_sha256 FROM embeddings WHERE model_id = ? "
-                              "AND text_sha256 IN (SELECT k FROM _keys)", [model_id]).fetchall()
-        finally:
-            con.unregister("_keys")
-        return {g[0] for g in got}
+    @staticmethod
+    def _texts(texts: Sequence[str]) -> pd.DataFrame:
+        return pd.DataFrame({"i": np.arange(len(texts)), "t": pd.array([str(t) for t in texts], dtype="string")})
 
     def missing_embeddings(self, model_id: str, texts: Sequence[str]) -> list[str]:
         """The distinct texts (first-seen order) with no stored vector for `model_id`."""
-        keyed = {text_key(str(t)): str(t) for t in texts}
+        uniq = list(dict.fromkeys(str(t) for t in texts))
+        if not uniq:
+            return []
         with self._read() as con:
-            have = self._have(con, model_id, list(keyed))
-        return [t for k, t in keyed.items() if k not in have]
+            con.register("_t", self._texts(uniq))
+            try:
+                got = con.execute("SELECT i FROM _t WHERE sha256(t) NOT IN (SELECT text_sha256 FROM embeddings "
+                                  "WHERE model_id = ?) ORDER BY i", [model_id]).fetchnumpy()["i"]
+            finally:
+                con.unregister("_t")
+        return [uniq[int(i)] for i in got]
 
     def put_embeddings(self, model_id: str, texts: Sequence[str], vectors: np.ndarray) -> int:
         """Store vectors for texts (keyed by sha256 of the text); known ones are left as they are.
@@ -762,51 +757,47 @@ class Store:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise ValueError(f"{len(texts)} texts but vectors of shape {vectors.shape}")
-        keys = [text_key(str(t)) for t in texts]
-        first = pd.Index(keys).duplicated(keep="first")
-        if first.any():
-            keep = ~first
-            keys = [k for k, f in zip(keys, first) if not f]
-            vectors = vectors[keep]
         n, dim = vectors.shape
+        if n == 0:
+            return 0
         big = (n + 1) * dim >= 2**31
         offsets = pa.array(np.arange(0, (n + 1) * dim, dim, dtype=np.int64 if big else np.int32))
         arr = (pa.LargeListArray if big else pa.ListArray).from_arrays(offsets, pa.array(vectors.reshape(-1)))
-        tbl = pa.table({"model_id": pa.array([model_id] * n, pa.string()),
-                        "text_sha256": pa.array(keys, pa.string()), "vector": arr})
+        tbl = pa.table({"i": pa.array(np.arange(n)), "t": pa.array([str(t) for t in texts], pa.string()),
+                        "vector": arr})
         with self._write() as con:
-            before = con.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", [model_id]).fetchall()[0][0]
             con.register("_emb", tbl)
             try:
-                con.execute("INSERT INTO embeddings SELECT e.model_id, e.text_sha256, e.vector FROM _emb e "
-                            "ANTI JOIN (SELECT text_sha256 FROM embeddings WHERE model_id = ?) x "
-                            "ON x.text_sha256 = e.text_sha256", [model_id])
+                # the first vector of a text repeated in `texts` wins; known texts are skipped
+                n_new = con.execute("""
+                    INSERT INTO embeddings
+                    SELECT ? AS model_id, k AS text_sha256, vector FROM (
+                        SELECT sha256(t) AS k, vector FROM _emb
+                        QUALIFY row_number() OVER (PARTITION BY sha256(t) ORDER BY i) = 1)
+                    WHERE k NOT IN (SELECT text_sha256 FROM embeddings WHERE model_id = ?)""",
+                                    [model_id, model_id]).fetchall()[0][0]
             finally:
                 con.unregister("_emb")
-            after = con.execute("SELECT count(*) FROM embeddings WHERE model_id = ?", [model_id]).fetchall()[0][0]
-        return int(after - before)
+        return int(n_new)
 
     def get_embeddings(self, model_id: str, texts: Sequence[str]) -> np.ndarray:
         """Stored vectors for `texts`, one row each in order; KeyError if any is missing."""
-        keys = [text_key(str(t)) for t in texts]
-        uniq = list(dict.fromkeys(keys))
-        if not uniq:
+        if len(texts) == 0:
             return np.zeros((0, 0), dtype=np.float32)
         with self._read() as con:
-            con.register("_keys", pd.DataFrame({"k": uniq}))
+            con.register("_t", self._texts(texts))
             try:
-                tbl = _arrow(con, "SELECT text_sha256, vector FROM embeddings WHERE model_id = ? "
-                                  "AND text_sha256 IN (SELECT k FROM _keys)", [model_id])
+                tbl = _arrow(con, "SELECT _t.i, e.vector FROM _t JOIN embeddings e ON e.model_id = ? "
+                                  "AND e.text_sha256 = sha256(_t.t) ORDER BY _t.i", [model_id])
             finally:
-                con.unregister("_keys")
-        got = tbl.column("text_sha256").to_pylist()
-        if len(got) < len(uniq):
-            raise KeyError(f"{len(uniq) - len(got)} text(s) have no stored {model_id} embedding")
+                con.unregister("_t")
+        if tbl.num_rows < len(texts):
+            found = set(tbl.column("i").to_pylist())
+            missing = len({str(t) for j, t in enumerate(texts) if j not in found})
+            raise KeyError(f"{missing} text(s) have no stored {model_id} embedding")
         vec = tbl.column("vector").combine_chunks()
         flat = vec.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-        mat = flat.reshape(len(got), -1)
-        pos = pd.Index(got).get_indexer(keys)
-        return mat[pos]
+        return flat.reshape(len(texts), -1)
 
     # -- themes --------------------------------------------------------------------------------
 
@@ -936,8 +927,6 @@ class Store:
 
     def add_curation_decisions(self, decisions) -> int:
         """Record curation decisions (a Curation or a list of dicts) not recorded before."""
-        import hashlib
-
         items = getattr(decisions, "decisions", decisions) or []
         rows = []
         for d in items:

@@ -132,6 +132,11 @@ def test_only_missing_embeddings_are_computed(tmp_path: Path) -> None:
         assert s.missing_embeddings("another-model", ["text 1"]) == ["text 1"]  # per model id
         with pytest.raises(KeyError):
             s.get_embeddings("fake-3d", ["never embedded"])
+        from kmsynth.embed import text_key
+
+        cache.encode(["Violência doméstica — refúgio"])  # keys are sha256 of the UTF-8 text, as the disk cache's
+        keys = set(s.query("SELECT text_sha256 FROM embeddings")["text_sha256"])
+        assert {text_key("text 1"), text_key("Violência doméstica — refúgio")} <= keys
     fresh = CountingEmbedder()
     with Store.open(path) as s:  # next month, a new process: nothing seen is embedded again
         c = StoreEmbeddingCache(fresh, s).encode([f"text {i}" for i in range(36)])
