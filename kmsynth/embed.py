@@ -273,7 +273,11 @@ class TfidfEmbedder:
             k = x.shape[1]
         svd = TruncatedSVD(n_components=k, random_state=self.seed, algorithm="randomized", n_iter=7)
         if x.shape[1] > k:
-            svd.fit(x)
+            import warnings
+
+            with warnings.catch_warnings():  # explained variance of a 1-text corpus divides by 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+                svd.fit(x)
         self.vectorizer_, self.svd_ = vec, (svd if x.shape[1] > k else None)
         self.dim_ = int(k)
         h = hashlib.sha256("\n".join(sorted(vec.vocabulary_)).encode("utf-8"))
