@@ -31,7 +31,8 @@ def _detector():
 _FUNCTION_WORDS = {
     "en": "the and of to in is that for with are was this have from they their be on not it we "
           "our by as has been were which will an at or but who there these can more about all "
-          "also its had would what when how them than our us you i my".split(),
+          "also its had would what when how them than our us you i my a any some after into over "
+          "through each other one two her his she he do does did so if no your".split(),
     "es": "el la los las del de que y en por para con una un es se su sus al lo como más pero "
           "fue son está están han ha muy sobre también entre desde nuestra nuestro nuestras "
           "nuestros les este esta estos estas hay sin ya cuando porque todas todos no le a".split(),
@@ -68,6 +69,9 @@ for _j, _lang in enumerate(_FUNCTION_WORDS):
 _LANG_CODES = list(_FUNCTION_WORDS)
 _EN = _LANG_CODES.index("en")
 _ROMANCE = [_LANG_CODES.index(c) for c in ("es", "fr", "pt")]
+# words English shares with a Romance hub language ("a", "no"): they say nothing about mixing
+_EN_ROMANCE = frozenset(set(_FUNCTION_WORDS["en"]) & set(
+    _FUNCTION_WORDS["es"] + _FUNCTION_WORDS["fr"] + _FUNCTION_WORDS["pt"]))
 _WORDS_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NOT_PROSE = re.compile(r"\S*[@/<>]\S*")  # e-mails, URLs, paths, tags: letter fragments, not words
 
@@ -75,13 +79,15 @@ _NOT_PROSE = re.compile(r"\S*[@/<>]\S*")  # e-mails, URLs, paths, tags: letter f
 def _quick_language(words: list[str]) -> str | None:
     """A hub language when its function words dominate clearly, else None (ask the model)."""
     scores = [0] * len(_LANG_CODES)
-    hits = 0
+    hits = shared = 0
     for w in words:
         langs = _WORD_TO_LANGS.get(w)
         if langs:
             hits += 1
             for j in langs:
                 scores[j] += 1
+            if w in _EN_ROMANCE:
+                shared += 1
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
     best, second = scores[order[0]], scores[order[1]]
     code = _LANG_CODES[order[0]]
@@ -91,7 +97,7 @@ def _quick_language(words: list[str]) -> str | None:
     if code not in _HUB or best < 5 or best - second < 2 or hits < 0.2 * len(words):
         return None
     other = scores[_EN] if code != "en" else max(scores[j] for j in _ROMANCE)
-    return code if other <= 0.25 * best else None
+    return code if other - shared <= 0.25 * (best - shared) else None
 
 
 def detect_languages(texts: list[str] | pd.Series) -> list[str]:
