@@ -238,3 +238,27 @@ def test_quotable_rules() -> None:
     assert not quotable_mask(only_source, None).any()  # neither consent nor a source list
     no_source = pd.DataFrame({"consent_to_quote": [True, True]})
     assert not quotable_mask(no_source, ["hub"]).any()  # the source is unknown
+
+
+@pytest.mark.parametrize("text,gone", [
+    ("Thanks JOSE perez for this", "JOSE perez"),
+    ("Sean O’Brien and O’Brien’s plan", "Brien"),  # curly apostrophes match a straight one
+    ("AYSE YILMAZ spoke, then Yilmaz", "YILMAZ"),  # Turkish dotless i
+    ("Jose\u0301 Pe\u0301rez spoke", "rez"),  # decomposed accents (NFD) from some exports
+    ("محمد علي قال", "محمد"),  # right-to-left names
+])
+def test_name_variants_redacted(text: str, gone: str) -> None:
+    r = Redactor(names=["José Pérez", "Sean O'Brien", "Ayşe Yılmaz", "محمد علي"])
+    out = r.redact(text)
+    assert "[NAME]" in out and gone not in out
+
+
+def test_posts_naming_nobody_are_returned_unchanged() -> None:
+    r = Redactor(names=[f"Member{i} Surname{i}" for i in range(200)], places=["Kibera"])
+    text = "Shelters in the district took 40 more women this year, según el informe de 2025."
+    assert r.redact(text) is text or r.redact(text) == text
+
+
+def test_a_name_part_in_a_script_without_case() -> None:
+    r = Redactor(names=["محمد علي"])
+    assert r.redact("شكرا محمد على المساعدة") == "شكرا [NAME] على المساعدة"
