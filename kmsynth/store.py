@@ -367,12 +367,14 @@ def _m3(con) -> None:
         for ver, part in rows.groupby("version"):
             data = [json.loads(d) if isinstance(d, str) and d else {} for d in part["data"]]
             base = pd.DataFrame(data, index=part.index)
-            for c in ("text", "created_at", "region", "country", "language", "author_id", "pillar"):
-                if c in part and (c not in base or base[c].isna().all()):
-                    base[c] = part[c]
+            # the typed v1 columns fill in what `data` lacks (created_at held each kind's date)
+            typed = {c: c for c in ("text", "region", "country", "language", "author_id", "pillar")}
+            if kind in DATE_COL:
+                typed[DATE_COL[kind]] = "created_at"
+            for c, src in typed.items():
+                if c in COLUMNS[kind] and src in part and (c not in base or base[c].isna().all()):
+                    base[c] = part[src]
             base[ID_COL[kind]] = part["record_id"]
-            if kind == "survey" and "created_at" in base and "submitted_at" not in base:
-                base["submitted_at"] = base.pop("created_at")
             base = base.drop(columns=[c for c in base if c in RAW_COLUMNS])
             norm = normalise(kind, base.reset_index(drop=True))
             norm["version"] = int(ver)
@@ -453,6 +455,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False, timeout: float = 0.0,
                  upto: int | None = None):
+        # upto: migrate only this far (tests build stores of older schema versions with it)
         self.path = Path(path).expanduser()
         self.readonly = readonly
         self.timeout = float(timeout)

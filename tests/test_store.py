@@ -276,6 +276,11 @@ def test_migration_from_version_1_keeps_the_data(tmp_path: Path) -> None:
                          r["author_id"], _v1_data_json(r)])
     old.con.execute("INSERT INTO records (kind, record_id, version, content_sha256, text, data) VALUES "
                     "('lessons', 'L1', 1, 'x', 'Fund shelters.', ?)", [json.dumps({"pillar": "4", "title": "Shelters"})])
+    survey = pd.DataFrame({"response_id": ["r1"], "submitted_at": pd.Timestamp("2026-09-03 12:00", tz="UTC"),
+                           "region": ["Africa"], "I will apply what I learned": ["Agree"], "_file": "s.csv", "_row": [1]})
+    r = survey.iloc[0].to_dict()
+    old.con.execute("INSERT INTO records (kind, record_id, version, content_sha256, created_at, region, data) "
+                    "VALUES ('survey', 'r1', 1, 'v1-hash', ?, 'Africa', ?)", [r["submitted_at"], _v1_data_json(r)])
     old.con.execute("INSERT INTO embeddings VALUES ('m', 'k1', [1.0, 2.0])")
     old.con.execute("INSERT INTO run_manifests (run_id, manifest) VALUES ('r1', '{\"ok\": true}')")
     old.close()
@@ -288,6 +293,8 @@ def test_migration_from_version_1_keeps_the_data(tmp_path: Path) -> None:
         assert got["consent_to_quote"].tolist() == [True, True, True]
         c = s.add_table("posts", rows)          # hashes were recomputed: the same posts are unchanged
         assert (c.new, c.unchanged, c.new_version) == (0, 3, 0)
+        assert s.add_table("survey", survey).unchanged == 1
+        assert json.loads(s.history("survey")["extra"].iloc[0]) == {"I will apply what I learned": "Agree"}
         lesson = s.history("lessons").iloc[0]
         assert lesson["pillar"] == 4 and lesson["title"] == "Shelters"
         assert s.get_embeddings.__self__ is s and s.query("SELECT count(*) AS n FROM embeddings")["n"][0] == 1
