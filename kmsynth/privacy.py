@@ -35,7 +35,11 @@ _EMAIL_OBF = re.compile(
     r"(?:com|org|net|int|edu|gov|info|io|co|[a-z]{2})\b",
     re.IGNORECASE,
 )
-_AT_HINT = re.compile(r"[\s\[\(\{<](?:at|arroba|arobase)[\s\]\)\}>]")  # on lower-cased text
+# what every disguised address has: 'at' between spaces/brackets, a word, then a 'dot' form or
+# '.' and a letter. A cheap scan; the full pattern above runs only where this is found.
+_AT_HINT = re.compile(r"[\s\[\(\{<](?:at|arroba|arobase)[\s\]\)\}>]+[a-z0-9-]+"
+                      r"(?:\s*[\[\(\{<]\s*(?:dot|punto|point|ponto)|\s+(?:dot|punto|point|ponto)\s|\.[a-z0-9-])",
+                      re.IGNORECASE)
 # ---- URLs: social profiles and personal paths are redacted; organisation pages stay
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _BARE_SOCIAL = re.compile(
@@ -179,7 +183,7 @@ class Redactor:
         lower = text.lower()
         if "@" in text:
             text = _EMAIL.sub("[EMAIL]", text)
-        if _AT_HINT.search(lower):
+        if _AT_HINT.search(text):
             text = _EMAIL_OBF.sub("[EMAIL]", text)
         if "http" in lower or "www." in lower:
             text = _URL.sub(self._url, text)
