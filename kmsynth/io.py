@@ -538,11 +538,9 @@ def _content_key(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
     cols = [c for c in (spec.text_col, "author", "title") if c and c in df.columns]
     if not cols:
         cols = [c for c in df.columns if not c.startswith("_") and c != spec.id_col]
-    parts = [df[c].astype(str).str.strip().str.replace(r"\s+", " ", regex=True) for c in cols]
-    key = parts[0]
-    for p in parts[1:]:
-        key = key + "\x1f" + p
-    return key
+    # whitespace runs -> one space, ends trimmed (" ".join(split()) is the same as strip + \s+ -> " ")
+    parts = [[" ".join(str(x).split()) for x in df[c].tolist()] for c in cols]
+    return pd.Series(["\x1f".join(t) for t in zip(*parts)], index=df.index, dtype=object)
 
 
 def load_table(kind: str, path: str | os.PathLike[str] | list, *, mapping: Mapping | str | None = None,

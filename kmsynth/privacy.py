@@ -368,7 +368,8 @@ def protect_table(df: pd.DataFrame, free_text: Sequence[str], *, key: bytes,
         out[col] = red
     out["quotable"] = quotable_mask(out, quotable_sources).to_numpy()
     if "author" in out.columns:
-        out.insert(list(out.columns).index("author"), "author_id",
-                   out["author"].astype(str).map(lambda a: pseudonymise(a, key)))
+        authors = out["author"].astype(str)
+        ids = {a: pseudonymise(a, key) for a in authors.unique()}  # one hash per person
+        out.insert(list(out.columns).index("author"), "author_id", authors.map(ids))
         out = out.drop(columns=["author"])
     return Protected(out, counts)
