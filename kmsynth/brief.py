@@ -50,6 +50,7 @@ MIN_POSTS_FOR_THEMES = 20  # below this, a brief has lessons and practices but n
 SUMMARY_SENTENCES = 3
 THEME_LESSONS = 3
 SIMILAR_AT = 0.8  # cosine at which two lessons make "the same point"
+SUBSTANTIVE_SHARE = 0.3  # a theme where fewer posts say anything of substance is small talk
 QUOTE_DISTINCT_AT = 0.9  # a quote this close to a sentence already shown would repeat it
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -138,6 +139,7 @@ class Brief:
     method: list[str] = field(default_factory=list)
     intro: str = ""
     omitted_themes: int = 0
+    small_talk_themes: int = 0
     k: int = 10
 
     def items(self) -> list[Item]:
@@ -436,7 +438,7 @@ def build_brief(
     used_authors: set[str] = set()
     themes: list[BriefTheme] = []
     flagged_posts: set[str] = set()
-    omitted = 0
+    omitted = small_talk = 0
     if theme_result is not None:
         order = sorted(
             theme_result.themes.itertuples(),
@@ -452,11 +454,15 @@ def build_brief(
             )
             if flags:
                 flagged_posts.update(members)
+            idx = [i for p in members for i in by_post.get(p, [])]
+            pool = [sents[i] for i in idx]
+            substantive = len({s.post_id for s in pool if usable(s)}) / len(members)
+            if substantive < SUBSTANTIVE_SHARE:  # greetings, thanks and introductions
+                small_talk += 1
+                continue
             if len(themes) >= bc.max_themes:
                 omitted += 1
                 continue
-            idx = [i for p in members for i in by_post.get(p, [])]
-            pool = [sents[i] for i in idx]
             V = vecs[idx]
             summary = _validated(
                 summariser.summarise(pool, V, SUMMARY_SENTENCES) if pool else [],
@@ -470,17 +476,29 @@ def build_brief(
                 for j, s in enumerate(pool)
                 if s in pool_lessons and s.text not in shown and usable(s)
             ]
+            if summary and les_i:  # not the summary's points again in other words
+                S = V[[pool.index(x) for x in summary]]
+                les_i = [j for j in les_i if (V[j] @ S.T).max() < SIMILAR_AT]
             les = [pool[j] for j in les_i]
             theme_lessons = (
-                ExtractiveSummariser().summarise(les, V[les_i], THEME_LESSONS) if les else []
+                ExtractiveSummariser(duplicate_at=SIMILAR_AT).summarise(
+                    les, V[les_i], THEME_LESSONS
+                )
+                if les
+                else []
             )
             shown |= {s.text for s in theme_lessons}
             # a quote adds a voice: not a sentence already shown, nor one saying the same thing
+            # (even about another country), and from a post not cited yet when there is one
             rank = rank_by_centrality(pool, V)
             shown_i = [j for j, s in enumerate(pool) if s.text in shown]
             if shown_i:
                 near = (V @ V[shown_i].T).max(axis=1) >= QUOTE_DISTINCT_AT
-                rank = [j for j in rank if not near[j]]
+                same = {_country_key(pool[j].text) for j in shown_i}
+                rank = [j for j in rank if not near[j] and _country_key(pool[j].text) not in same]
+                cited = {pool[j].post_id for j in shown_i}
+                fresh = [j for j in rank if pool[j].post_id not in cited]
+                rank = fresh + [j for j in rank if pool[j].post_id in cited]
             quotes = pick_quotes(
                 pool,
                 used_authors=used_authors,
@@ -552,6 +570,7 @@ def build_brief(
         method=_method(embedder, theme_result, k, min_posts, bc.max_share, seed, fitted=fitted),
         intro=_intro(scope),
         omitted_themes=omitted,
+        small_talk_themes=small_talk,
         k=k,
     )
 
@@ -819,6 +838,18 @@ def _theme_meta(t: BriefTheme, b: Brief) -> str:
     return " · ".join(_clean(x) for x in bits)
 
 
+def _theme_notes(b: Brief) -> list[str]:
+    out = []
+    if b.omitted_themes:
+        out.append(f"{b.omitted_themes} smaller theme(s) are not summarised here.")
+    if b.small_talk_themes:
+        out.append(
+            f"{b.small_talk_themes} theme(s) of greetings, thanks and introductions are not "
+            "summarised."
+        )
+    return out
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
@@ -865,8 +896,7 @@ def render_markdown(b: Brief) -> str:
             out.append("")
         for q in t.quotes:
             out += [f"> “{_md(q.text)}” — a participant *(post {_md(q.post_id)})*", ""]
-    if b.omitted_themes:
-        out += [f"{b.omitted_themes} smaller theme(s) are not summarised here.", ""]
+    out += [_md(n) + "\n" for n in _theme_notes(b)]
     out += ["## Method", ""] + [f"- {_md(m)}" for m in b.method]
     return "\n".join(out) + "\n"
 
@@ -902,30 +932,40 @@ def render_html_fragment(b: Brief) -> str:
         + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _scope_lines(b))
         + "</dl>",
         "<h2>Key lessons learned</h2>"
-        + ("<ul>" + "".join(li(i, True) for i in b.lessons) + "</ul>" if b.lessons
-           else "<p>None found.</p>"),
+        + (
+            "<ul>" + "".join(li(i, True) for i in b.lessons) + "</ul>"
+            if b.lessons
+            else "<p>None found.</p>"
+        ),
         "<h2>Promising practices</h2>" + ("" if b.practices else "<p>None found.</p>"),
     ]
     for region, by_country in b.practices_by_region().items():
         p.append(f"<h3>{e(_clean(region or 'Other'))}</h3><ul>")
         for country, items in by_country.items():
-            p += [f"<li><strong>{e(_clean(country))}:</strong> {e(_clean(i.text))}{cite(i)}</li>"
-                  for i in items]
+            p += [
+                f"<li><strong>{e(_clean(country))}:</strong> {e(_clean(i.text))}{cite(i)}</li>"
+                for i in items
+            ]
         p.append("</ul>")
     p.append("<h2>Themes</h2>" + ("" if b.themes else "<p>Too few posts to find themes.</p>"))
     for n, t in enumerate(b.themes, 1):
-        p.append(f"<div class='theme'><h3>{n}. {e(_clean(t.label))}</h3>"
-                 f"<p class='muted'>{e(_theme_meta(t, b))}</p>")
+        p.append(
+            f"<div class='theme'><h3>{n}. {e(_clean(t.label))}</h3>"
+            f"<p class='muted'>{e(_theme_meta(t, b))}</p>"
+        )
         p += [f"<p class='flag'>Caution — {e(f)}</p>" for f in t.flags]
         if t.summary:
-            p.append("<p>What participants said:</p><ul>" + "".join(li(i) for i in t.summary) + "</ul>")
+            p.append(
+                "<p>What participants said:</p><ul>" + "".join(li(i) for i in t.summary) + "</ul>"
+            )
         if t.lessons:
             p.append("<p>Lessons:</p><ul>" + "".join(li(i) for i in t.lessons) + "</ul>")
-        p += [f"<blockquote>“{e(_clean(q.text))}” — a participant{cite(q)}</blockquote>"
-              for q in t.quotes]
+        p += [
+            f"<blockquote>“{e(_clean(q.text))}” — a participant{cite(q)}</blockquote>"
+            for q in t.quotes
+        ]
         p.append("</div>")
-    if b.omitted_themes:
-        p.append(f"<p class='muted'>{b.omitted_themes} smaller theme(s) are not summarised here.</p>")
+    p += [f"<p class='muted'>{e(n)}</p>" for n in _theme_notes(b)]
     p.append("<h2>Method</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in b.method) + "</ul></div>")
     return "".join(p)
 
@@ -1020,8 +1060,8 @@ def render_docx(b: Brief, path: str | os.PathLike) -> Path:
             doc.add_paragraph(
                 f"“{_x(q.text)}” — a participant (post {_x(q.post_id)})", style="Intense Quote"
             )
-    if b.omitted_themes:
-        doc.add_paragraph(f"{b.omitted_themes} smaller theme(s) are not summarised here.")
+    for n in _theme_notes(b):
+        doc.add_paragraph(n)
     doc.add_heading("Method", 1)
     for m in b.method:
         bullet(m)

@@ -282,13 +282,47 @@ def centroid(embeddings: np.ndarray, groups: Sequence[str] | None = None) -> np.
     return c / (np.linalg.norm(c) or 1.0)
 
 
+COURTESY = re.compile(
+    r"^[\"'“«¡(]*(?:"
+    r"thanks?(?! to\b)|thank you|many thanks|congratulations|congrats|greetings|hello|hi\b|dear\b|"
+    r"good (?:morning|afternoon|evening)|following (?:this|the) (?:thread|discussion)|well done|great (?:post|"
+    r"point|question|work|initiative)|(?:i|we) (?:fully )?agree|(?:we|i) (?:face|have|see) the same|"
+    r"(?:muchas )?gracias(?! a\b)|felicidades|felicitaciones|saludos|hola|buen(?:os|as) (?:d[íi]as|tardes)|"
+    r"seguimos (?:esta|este|con)|estimad[oa]s|de acuerdo|(?:enfrentamos|tenemos) (?:el mismo|los mismos)|"
+    r"merci|f[ée]licitations|bravo|bonjour|salutations|chers|ch[èe]res|nous suivons|je suis d'accord|"
+    r"(?:nous avons|nous faisons face) (?:au |aux )?m[êe]mes?|"
+    r"(?:muito )?obrigad[oa]s?|parab[ée]ns|ol[áa]|sauda[çc][õo]es|bom dia|boa tarde|acompanhamos|concordo|"
+    r"(?:enfrentamos|temos) (?:o mesmo|os mesmos|a mesma)|"
+    # welcomes and self-introductions: about a person, not the topic (and they can identify)
+    r"welcome|bienvenid[oa]s?|bienvenue|bem-vind[oa]s?|my name is|mi nombre es|je m'appelle|meu nome [ée]|"
+    r"i(?:'m| am) (?:a|an|the|from|with|working)|i work (?:on|at|for|with|in|as)|i'm new|"
+    r"soy (?:un|una|el|la|de)|trabajo (?:en|con|para|como)|je suis (?:un|une|le|la|de|nouveau|nouvelle)|"
+    r"je travaille|sou (?:um|uma|o|a|de)|trabalho (?:em|com|para|como|na|no)"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+def is_courtesy(text: str) -> bool:
+    """Thanks, greetings, welcomes, self-introductions, agreement, "following with interest",
+    "we face the same challenge": a sentence that says nothing to summarise or quote (en/es/fr/pt),
+    unless it also states a lesson or a practice."""
+    return (
+        bool(COURTESY.search(text.strip()))
+        and not lesson_language(text)
+        and not PRACTICE_VERBS.search(text)
+    )
+
+
 def usable(s: Sentence, min_words: int = 6, max_words: int = 50) -> bool:
-    """A sentence fit to stand in a brief: a statement of reasonable length, nothing redacted."""
+    """A sentence fit to stand in a brief: a statement of reasonable length, nothing redacted,
+    not a courtesy."""
     t = s.text.rstrip()
     return (
         min_words <= s.words <= max_words
         and not t.endswith(("?", ":"))
         and not PLACEHOLDER.search(t)
+        and not is_courtesy(t)
     )
 
 
@@ -298,6 +332,8 @@ class ExtractiveSummariser:
     diversity: weight of the redundancy penalty in MMR (0: pure centrality).
     min_words, max_words: sentence length kept as candidates.
     one_per_post: take at most one sentence from a post while other posts have candidates.
+    duplicate_at: a candidate this close (cosine) to a chosen sentence is never chosen (the
+        same point in other words, "We learned that X" and "A key lesson is that X").
     """
 
     def __init__(
@@ -306,11 +342,13 @@ class ExtractiveSummariser:
         min_words: int = 6,
         max_words: int = 50,
         one_per_post: bool = True,
+        duplicate_at: float = 0.85,
     ):
         self.diversity = diversity
         self.min_words = min_words
         self.max_words = max_words
         self.one_per_post = one_per_post
+        self.duplicate_at = duplicate_at
 
     def summarise(
         self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int = 3
@@ -333,6 +371,7 @@ class ExtractiveSummariser:
             diversity=self.diversity,
             groups=posts if (self.one_per_post and many_posts) else None,
             max_per_group=1 if (self.one_per_post and many_posts) else None,
+            duplicate_at=self.duplicate_at,
         )
         return [sentences[ok[j]] for j in pick]
 
@@ -590,6 +629,8 @@ def quote_problem(
         return "markup"
     if t.rstrip().endswith("?"):
         return "question"
+    if is_courtesy(t):
+        return "courtesy"
     allowed = {w.lower() for w in allowed_words}
     for m in _WORD.finditer(t):
         w = m.group(0).strip("'’-")

@@ -433,15 +433,31 @@ def test_notebook_runs_on_small_data_and_renders_inert(brief_and_posts, tmp_path
     run = tmp_path / "run"  # a given theme run: no BERTopic in the kernel, a faster test
     run.mkdir()
     ids = posts["post_id"].astype(str).tolist()
-    pd.DataFrame({"theme_id": [0, 1], "label": ["First half", "Second half"], "size": [60, 63],
-                  "keywords": ["a; b", "c; d"]}).to_csv(run / "themes.csv", index=False)
+    pd.DataFrame(
+        {
+            "theme_id": [0, 1],
+            "label": ["First half", "Second half"],
+            "size": [60, 63],
+            "keywords": ["a; b", "c; d"],
+        }
+    ).to_csv(run / "themes.csv", index=False)
     pd.DataFrame({"doc_id": ids, "theme_id": [0 if i < 60 else 1 for i in range(len(ids))]}).to_csv(
-        run / "assignments.csv", index=False)
-    pm.execute_notebook(str(root / "notebooks" / "discussion_brief.ipynb"), str(out),
-                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                        parameters={"posts": str(d / "posts.csv"), "config_path": str(cfg),
-                                    "title": "Small <b>brief</b>", "embedder": "tfidf",
-                                    "themes": str(run)})
+        run / "assignments.csv", index=False
+    )
+    pm.execute_notebook(
+        str(root / "notebooks" / "discussion_brief.ipynb"),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+        parameters={
+            "posts": str(d / "posts.csv"),
+            "config_path": str(cfg),
+            "title": "Small <b>brief</b>",
+            "embedder": "tfidf",
+            "themes": str(run),
+        },
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -453,3 +469,35 @@ def test_notebook_runs_on_small_data_and_renders_inert(brief_and_posts, tmp_path
     assert "<script>alert" not in page and "<b>brief</b>" not in page
     for leaked in LEAKS:
         assert leaked not in page, leaked
+
+
+def test_small_talk_theme_is_not_summarised() -> None:
+    hello = [
+        "Thank you, this is very helpful for our team.",
+        "Welcome to the knowledge exchange hub!",
+        "I work on shelters with the ministry of gender.",
+        "Following this thread with interest from here.",
+        "Congratulations to the whole team, very inspiring work.",
+    ]
+    rows = [(f"h{i}", f"P-h{i}", hello[i % 5]) for i in range(12)]
+    rows += [
+        (
+            f"s{i}",
+            f"P-s{i}",
+            f"Shelters need predictable public funding, not short grants, case {i}.",
+        )
+        for i in range(12)
+    ]
+    posts = pd.DataFrame(rows, columns=["post_id", "author_id", "text"]).assign(
+        created_at=pd.Timestamp("2026-10-01", tz="UTC"), quotable=True
+    )
+    res = _fake_result(
+        {0: [f"h{i}" for i in range(12)], 1: [f"s{i}" for i in range(12)]},
+        {0: "Hello", 1: "Shelters"},
+    )
+    b = build_brief(
+        posts, res, title="t", embedder=get_embedder("tfidf").fit(posts["text"].tolist())
+    )
+    assert [t.label for t in b.themes] == ["Shelters"] and b.small_talk_themes == 1
+    assert "greetings, thanks and introductions" in render_markdown(b)
+    assert not any(i.post_id.startswith("h") for i in b.items())

@@ -369,3 +369,29 @@ def test_pick_quotes_one_per_author_consent_exclusions() -> None:
         sents[4],
     ]  # the authors used stay used
     assert pick_quotes(sents, used_authors=set(), n=1, avoid={sents[1].text}) == [sents[2]]
+
+
+@pytest.mark.parametrize(
+    "text,courtesy",
+    [
+        ("Thank you, this is very helpful for our team in Uganda.", True),
+        ("Following this thread with interest from Guyana.", True),
+        ("We face the same challenge in the Philippines.", True),
+        ("Merci, c'est très utile pour notre équipe au Niger.", True),
+        ("Muchas gracias por compartir esta experiencia tan valiosa.", True),
+        ("Obrigada pela partilha, muito útil para nós.", True),
+        ("I work on shelters with the ministry of gender.", True),
+        ("Welcome to the knowledge exchange hub!", True),
+        ("Trabajo con la fiscalía en casos de violencia.", True),
+        ("Thanks to the new law, protection orders are issued within a day.", False),
+        ("Thank you all: we learned that helplines need chat options.", False),
+        ("Shelters need predictable public funding, not short project grants.", False),
+    ],
+)
+def test_courtesy_is_not_summarised_or_quoted(text: str, courtesy: bool) -> None:
+    from kmsynth.summarise import is_courtesy, usable
+
+    assert is_courtesy(text) is courtesy
+    s = _sent(text, "1", quotable=True)
+    assert usable(s) is not courtesy
+    assert (quote_problem(s, min_words=6) == "courtesy") is courtesy
