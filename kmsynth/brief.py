@@ -287,12 +287,14 @@ def _support(
     the indices of those similar rows."""
     if len(vecs) == 0:
         return np.zeros(0), []
-    sims = vecs @ vecs.T
     support, similar = np.zeros(len(vecs)), []
-    for i in range(len(vecs)):
-        near = np.flatnonzero(sims[i] >= at)
-        support[i] = len({keys[j] for j in near} | {keys[i]})
-        similar.append([int(j) for j in near if j != i])
+    for a in range(0, len(vecs), 1024):  # blocks of rows: memory stays O(1024 x n)
+        sims = vecs[a : a + 1024] @ vecs.T
+        for r in range(sims.shape[0]):
+            i = a + r
+            near = np.flatnonzero(sims[r] >= at)
+            support[i] = len({keys[j] for j in near} | {keys[i]})
+            similar.append([int(j) for j in near if j != i])
     return support, similar
 
 
@@ -353,7 +355,8 @@ def build_brief(
     config: thresholds (privacy.min_cell as k, brief.*) and the embedder when none is given.
     k, min_posts, seed: override the config's privacy.min_cell, brief.min_posts, themes.seed.
     summariser: any `Summariser`; the default is the offline `ExtractiveSummariser`.
-    excluded_quotes: post ids a reviewer excluded from quoting (curation).
+    excluded_quotes: post ids a reviewer excluded from quoting; None: the exclude_quote
+        decisions of the config's curation file, if any.
     """
     cfg = config or Config()
     bc = cfg.brief
@@ -410,6 +413,11 @@ def build_brief(
                 hint="run `kmsynth themes` with --id-col set to the post id column",
             )
         labels = {int(r.theme_id): str(r.label) for r in theme_result.themes.itertuples()}
+    members_of: dict[int, list[str]] = {}
+    for p, t in theme_of.items():
+        members_of.setdefault(t, []).append(p)
+    if excluded_quotes is None and cfg.data.curation:
+        excluded_quotes = curation_exclusions(cfg.data.curation)
 
     # groups too small to show: no quote may come from them
     region_n = (
@@ -446,7 +454,7 @@ def build_brief(
         )
         for r in order:
             tid = int(r.theme_id)
-            members = [p for p, t in theme_of.items() if t == tid]
+            members = members_of.get(tid, [])
             if not members:
                 continue
             flags = overclaim_flags(
@@ -575,6 +583,15 @@ def build_brief(
     )
 
 
+def curation_exclusions(path: str | os.PathLike) -> set[str]:
+    """Post ids a reviewer excluded from quoting (exclude_quote decisions in the curation file)."""
+    from .curation import Curation
+
+    return {
+        str(d["post"]) for d in Curation.load(path).decisions if d.get("action") == "exclude_quote"
+    }
+
+
 def _practices(
     sents: list[Sentence],
     vecs: np.ndarray,
@@ -641,7 +658,7 @@ def _scope(posts: pd.DataFrame, k: int) -> dict[str, Any]:
         int(posts["author_id"].astype("string").replace("", pd.NA).dropna().nunique())
         if "author_id" in posts
         else None
-    )
+    ) or None  # no author column, or no author stated: participants unknown
     regions, more_regions = (
         _shown(posts["region"].astype("string").replace("", pd.NA).dropna().value_counts(), k)
         if "region" in posts

@@ -238,14 +238,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if emb.model_id.startswith("tfidf"):
         emb.fit(prep.table["text"].tolist())
     themes = load_theme_run(args.themes) if getattr(args, "themes", None) else None
-    excluded: set[str] = set()
-    if cfg.data.curation:
-        from .curation import Curation
-
-        excluded = {str(d["post"]) for d in Curation.load(cfg.data.curation).decisions
-                    if d.get("action") == "exclude_quote"}
-    brief = build_brief(prep.table, themes, title=args.title, config=cfg, embedder=emb,
-                        excluded_quotes=excluded)
+    brief = build_brief(prep.table, themes, title=args.title, config=cfg, embedder=emb)
     out = write_brief(brief, args.out)
     print(f"brief: {len(brief.lessons)} lessons, {sum(len(v) for v in brief.practices.values())} practices "
           f"in {len(brief.practices)} countries, {len(brief.themes)} themes -> {out}")

@@ -501,3 +501,30 @@ def test_small_talk_theme_is_not_summarised() -> None:
     assert [t.label for t in b.themes] == ["Shelters"] and b.small_talk_themes == 1
     assert "greetings, thanks and introductions" in render_markdown(b)
     assert not any(i.post_id.startswith("h") for i in b.items())
+
+
+def test_reviewer_excluded_quotes_from_the_curation_file(flagged, tmp_path: Path) -> None:
+    from kmsynth.config import Config
+
+    b, posts = flagged
+    first = b.quotes()[0].post_id
+    cur = tmp_path / "curation.yml"
+    cur.write_text(
+        f"decisions:\n  - action: exclude_quote\n    post: '{first}'\n    by: reviewer\n"
+    )
+    res = _fake_result(
+        {
+            t: [p for p in posts.post_id if p[0] == c]
+            for t, c in ((0, "a"), (1, "b"), (2, "c"), (3, "d"))
+        },
+        {0: "Shelter funding", 1: "School programmes", 2: "Radio drama", 3: "Femicide data"},
+    )
+    cfg = Config.model_validate({"data": {"curation": str(cur)}})
+    again = build_brief(
+        posts,
+        res,
+        title="Flags",
+        config=cfg,
+        embedder=get_embedder("tfidf").fit(posts["text"].tolist()),
+    )
+    assert again.quotes() and first not in [q.post_id for q in again.quotes()]
