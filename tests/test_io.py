@@ -428,3 +428,19 @@ def test_date_order_evidence_ignores_impossible_and_symmetric_dates() -> None:
                                                             "2026-04-03"]
     alone = parse_dates(pd.Series(["07/07/2026", "not a date"]))  # nothing ambiguous: no error
     assert list(alone.bad) == [False, True]
+
+
+def test_utf16_without_a_byte_order_mark(tmp_path: Path) -> None:
+    loaded = load_table("posts", _write(tmp_path, "p.csv", HEADER + "".join(ROWS), "utf-16-le"))
+    assert loaded.sources[0]["encoding"] == "utf-16-le"
+    assert loaded.table["text"].iloc[0] == "Shelters opened in 2024 — café meeting"
+
+
+def test_near_duplicates_differing_only_in_spacing_are_merged(tmp_path: Path) -> None:
+    text = HEADER + "1,Shelters opened  in the district,2026-05-03,Ana\n" \
+        + '2,"  Shelters opened in the\ndistrict ",2026-05-03,Ana\n' \
+        + "3,Shelters opened in the district,2026-05-03,Rosa\n"  # another person: kept
+    loaded = load_table("posts", _write(tmp_path, "p.csv", text, "utf-8"))
+    led = loaded.ledger.frame.set_index("record_id")
+    assert led.loc["2", "status"] == "merged" and led.loc["2", "merged_into"] == "1"
+    assert led.loc["3", "status"] == "kept"
