@@ -56,6 +56,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             out.append(f"  dates: {t[col].min():%Y-%m-%d} to {t[col].max():%Y-%m-%d} (UTC)")
     if any(prep.redactions.values()):
         out.append("  redacted: " + ", ".join(f"{k} {v}" for k, v in prep.redactions.items() if v))
+    if args.kind == "survey" and prep.mapping.likert:
+        from .survey import survey_data
+
+        data = survey_data(prep, args.path)  # answers on no known scale: InputError (exit 2)
+        out.append("  Likert items: " + "; ".join(f"{c} ({data.scales[c]})" for c in data.items))
     print("\n".join(out))
     warnings = [p for p in prep.problems if p.severity != "error"]
     if warnings:

@@ -50,7 +50,7 @@ __all__ = [
     "DONT_KNOW", "LikertScale", "SCALES", "DONT_KNOW_LABELS", "register_scale", "get_scale",
     "normalise_label", "parse_likert", "mean_ci", "wilson_ci", "item_table", "compare_waves",
     "default_waves", "likert_figure", "theme_figure", "waves_figure", "OpenTheme", "OpenQuestion",
-    "theme_open_question", "SurveyData", "load_survey", "SurveySection", "survey_section",
+    "fit_open_themes", "theme_open_question", "SurveyData", "load_survey", "survey_data", "SurveySection", "survey_section",
     "survey_section_html",
 ]
 
@@ -602,7 +602,6 @@ def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
                 tickvals=[-100, -75, -50, -25, 0, 25, 50, 75, 100],
                 ticktext=["100", "75", "50", "25", "0", "25", "50", "75", "100"], zeroline=True,
                 zerolinecolor="#444")
-    legend = dict(orientation="h", yanchor="bottom", y=1.0, x=0, yref="container", traceorder="normal")
     if t.empty or set(t["group"]) == {"All"}:
         y = []
         for r in t.itertuples():
@@ -612,28 +611,40 @@ def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
             y.append(_plain(r.item) + extra)
         fig = go.Figure()
         _diverging_traces(fig, t, y, labels)
-        fig.update_layout(barmode="relative", title=dict(text=_plain(title, 90), y=0.98, yanchor="top"),
-                          template="plotly_white", height=200 + 60 * len(y),
-                          xaxis=axis, yaxis=dict(autorange="reversed"), legend=legend,
-                          margin=dict(l=20, r=20, t=110, b=60), bargap=0.35)
+        plot_h = 60 * max(len(y), 1)
+        fig.update_layout(barmode="relative", title=_title(title), template="plotly_white",
+                          height=plot_h + 190, xaxis=axis, yaxis=dict(autorange="reversed"),
+                          legend=_legend(1.0 + 10 / plot_h), margin=dict(l=20, r=20, t=100, b=90), bargap=0.35)
         return fig
     items = list(dict.fromkeys(t["item"]))
-    fig = make_subplots(rows=len(items), cols=1, shared_xaxes=True, vertical_spacing=0.35 / max(len(items), 1),
-                        subplot_titles=[_plain(i, 90) for i in items])
-    heights = 0
+    bars = [int((t["item"] == item).sum()) for item in items]
+    rows_h = [30 * b + 10 for b in bars]
+    gap = 55
+    plot_h = sum(rows_h) + gap * (len(items) - 1)
+    fig = make_subplots(rows=len(items), cols=1, shared_xaxes=True, vertical_spacing=gap / plot_h,
+                        row_heights=rows_h, subplot_titles=[_plain(i, 90) for i in items])
     for i, item in enumerate(items, start=1):
         ti = t[t["item"] == item]
         y = [f"{_plain(g, 30)} (n = {int(n)})" for g, n in zip(ti["group"], ti["n"])]
         _diverging_traces(fig, ti, y, labels, row=i, showlegend=i == 1)
         fig.update_yaxes(autorange="reversed", row=i, col=1)
-        heights += 40 + 28 * len(ti)
-    fig.update_xaxes(axis, row=len(items), col=1)
-    for i in range(1, len(items)):
-        fig.update_xaxes(range=[-100, 100], row=i, col=1)
-    fig.update_layout(barmode="relative", title=dict(text=_plain(title, 90), y=0.99, yanchor="top"),
-                      template="plotly_white", height=180 + heights, legend=legend,
-                      margin=dict(l=20, r=20, t=120, b=60), bargap=0.3)
+    for i in range(1, len(items) + 1):
+        fig.update_xaxes(range=[-100, 100], tickvals=axis["tickvals"], ticktext=axis["ticktext"], zeroline=True,
+                         zerolinecolor="#444", showticklabels=i == len(items), row=i, col=1)
+    fig.update_xaxes(title=axis["title"], row=len(items), col=1)
+    fig.update_layout(barmode="relative", title=_title(title), template="plotly_white", height=plot_h + 200,
+                      legend=_legend(1.0 + 40 / plot_h), margin=dict(l=20, r=20, t=110, b=90), bargap=0.3)
     return fig
+
+
+def _title(text: str) -> dict:
+    return dict(text=_plain(text, 90), x=0.01, xanchor="left", y=1.0, yref="container", yanchor="top",
+                pad=dict(t=14))
+
+
+def _legend(y: float) -> dict:
+    """A horizontal legend just above the plot area (y in plot fractions)."""
+    return dict(orientation="h", yanchor="bottom", y=y, x=0, xanchor="left", traceorder="normal")
 
 
 def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared"):
@@ -651,11 +662,12 @@ def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared"):
                     hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>")
     fig.add_scatter(x=t["mean_b"], y=y, mode="markers", name=_plain(b, 60), marker=dict(size=12, color="#2166ac"),
                     hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>")
-    fig.update_layout(title=dict(text=_plain(title, 90)), template="plotly_white", height=200 + 60 * len(y),
+    plot_h = 60 * max(len(y), 1)
+    fig.update_layout(title=_title(title), template="plotly_white", height=plot_h + 190,
                       xaxis=dict(title="mean on the 1-5 scale (* significant after Holm's correction)",
                                  range=[1, 5]),
-                      yaxis=dict(autorange="reversed"), margin=dict(l=20, r=20, t=90, b=60),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, yref="container"))
+                      yaxis=dict(autorange="reversed"), margin=dict(l=20, r=20, t=100, b=90),
+                      legend=_legend(1.0 + 10 / plot_h))
     return fig
 
 
@@ -668,7 +680,7 @@ def theme_figure(question: "OpenQuestion"):
         y=[_plain(t.label, 40) for t in shown], x=[100 * t.share for t in shown], orientation="h",
         marker_color="#6a3d9a", text=[f"{t.n} ({100 * t.share:.0f}%)" for t in shown], textposition="auto",
         hovertemplate="%{x:.0f}% of those who answered<extra></extra>"))
-    fig.update_layout(title=dict(text=_plain(question.question, 90)), template="plotly_white",
+    fig.update_layout(title=_title(question.question), template="plotly_white",
                       height=160 + 45 * len(shown), xaxis=dict(title="% of respondents who answered", rangemode="tozero"),
                       yaxis=dict(autorange="reversed"), margin=dict(l=20, r=20, t=70, b=60))
     return fig
@@ -726,6 +738,19 @@ def _allowed_words(table: pd.DataFrame | None) -> list[str]:
     return words
 
 
+def fit_open_themes(texts: Sequence[str], ids: Sequence[str] | None = None, *, embedder=None,
+                    embeddings: np.ndarray | None = None, languages: Sequence[str] | None = None,
+                    k: int = 10, seed: int = 42, min_theme_size: int | None = None):
+    """`themes.fit_themes` with the settings for short survey answers: no pillar guidance
+    (feedback is about the event, not the six pillars), and themes at least k answers large
+    (smaller ones could not be shown anyway) or the corpus default if larger."""
+    from .themes import default_min_theme_size, fit_themes
+
+    size = min_theme_size or max(k, default_min_theme_size(len(texts)))
+    return fit_themes(list(texts), list(ids) if ids is not None else None, embedder=embedder,
+                      embeddings=embeddings, languages=languages, seed=seed, min_theme_size=size, guided=False)
+
+
 def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None,
                         embeddings: np.ndarray | None = None, k: int = 10,
                         quotable: pd.Series | None = None, ids: Sequence[str] | None = None,
@@ -739,7 +764,6 @@ def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None
     quote rules of `summarise.quote_problem`, at most one per respondent across calls sharing
     `used`. Fewer than 20 answers are not themed (the note says so)."""
     from .summarise import ExtractiveSummariser, pick_quotes, quote_problem, split_sentences
-    from .themes import default_min_theme_size, fit_themes
 
     text = answers.astype("string").fillna("").str.strip()
     ok = text.ne("").to_numpy()
@@ -762,9 +786,8 @@ def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None
         X = embedder.encode(texts)
     else:
         X = np.asarray(embeddings)[ok] if len(embeddings) == len(answers) else np.asarray(embeddings)
-    size = min_theme_size or max(k, default_min_theme_size(n))
-    res = fit_themes(texts, rids, embedder=embedder, embeddings=X, languages=langs, seed=seed,
-                     min_theme_size=size, guided=False)
+    res = fit_open_themes(texts, rids, embedder=embedder, embeddings=X, languages=langs, k=k, seed=seed,
+                          min_theme_size=min_theme_size)
     assign = res.assignments.set_index("doc_id")["theme_id"]
     counts = assign.value_counts()
     theme_ids = [int(t) for t in res.themes["theme_id"]]
@@ -801,9 +824,14 @@ def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None
                 th.summary = [s.text for s in summ]
                 cent = res.centroids.get(tid)
                 rank = list(np.argsort(-(emb @ cent))) if cent is not None and emb.shape[1] == len(cent) else None
-                quotes = pick_quotes(sents, used_authors=used, n=n_quotes, min_words=4, max_words=40, rank=rank,
-                                     allowed_words=allowed_words, avoid=set(th.summary))
-                th.quotes = [q.text for q in quotes]
+                avoid = set(th.summary)
+                for _ in range(n_quotes):  # one at a time: the same words from two people are one quote
+                    got = pick_quotes(sents, used_authors=used, n=1, min_words=4, max_words=40, rank=rank,
+                                      allowed_words=allowed_words, avoid=avoid)
+                    if not got:
+                        break
+                    th.quotes.append(got[0].text)
+                    avoid.add(got[0].text)
         themes.append(th)
     themes.sort(key=lambda t: (t.n is None, -(t.n or 0), t.theme_id))
     un = visible["unthemed"]
@@ -850,7 +878,11 @@ def load_survey(path, config: Config | None = None, *, mapping=None,
     of all items are reported in one InputError (file, row, line, response id, column)."""
     from .prepare import prepare
 
-    prep = prepare("survey", path, config, mapping=mapping)
+    return survey_data(prepare("survey", path, config, mapping=mapping), path, scales=scales)
+
+
+def survey_data(prep, path, *, scales: TMapping[str, str] | None = None) -> SurveyData:
+    """Score the Likert items of an already prepared survey (see `load_survey`)."""
     t = prep.table
     name = Path(str(path)).name if not isinstance(path, (list, tuple)) else "survey"
     items = [c for c in prep.mapping.likert if c in t.columns]
@@ -985,7 +1017,8 @@ class SurveySection:
             if len(hidden):
                 n_groups = hidden["group"].nunique()
                 parts.append(h.paragraph(
-                    f"{n_groups} {name} group(s) hidden for some or all items: fewer than {self.k} answers, or "
+                    f"{n_groups} {name}{'s' if n_groups != 1 else ''} hidden for some or all items: fewer than "
+                    f"{self.k} answers, or "
                     f"hidden as well so that a small group cannot be worked out from the others and the total.",
                     "muted"))
         return h.section("Results by group", "".join(parts)) if parts else ""

@@ -231,7 +231,7 @@ def test_survey_section_hides_small_groups_in_every_table_and_chart(small_survey
         per_item_hidden = t[~t.shown].groupby("item").size()
         assert (per_item_hidden != 1).all()  # secondary suppression: never one hidden group alone
     html = sec.to_html()
-    assert "Donor" not in html and "Pacific" not in html and "group(s) hidden" in html
+    assert "Donor" not in html and "Pacific" not in html and "hidden for some or all items" in html
     # the planted difference between the rounds, and only it
     w = sec.waves.set_index("item")
     assert w.loc["Interpretation met my needs", "significant"]
