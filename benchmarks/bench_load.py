@@ -70,7 +70,7 @@ OPENERS = {"en": ["Greetings from {c}.", "Hello from the team in {c}.", "A quest
            "pt": ["Olá do {c}.", "Saudações da equipa em {c}."]}
 CLOSERS = {"en": "Our partners in {d} district agree.", "es": "Nuestras aliadas en {d} están de acuerdo.",
            "fr": "Nos partenaires de {d} sont d'accord.", "pt": "As nossas parceiras em {d} concordam."}
-SYLLABLES = "ka mo li na to be ra si du wa me jo ku ta ni lo ba fe zi pa".split()
+SYLLABLES = ["ka", "mo", "li", "na", "to", "be", "ra", "si", "du", "wa", "me", "jo", "ku", "ta", "ni", "lo", "ba", "fe", "zi", "pa"]
 COUNTRIES = ["Kenya", "Mexico", "Liberia", "Samoa", "Niger", "Argentina", "Haiti", "Mozambique",
              "Philippines", "El Salvador", "Malawi", "Jamaica", "Timor-Leste", "Senegal"]
 FIRST = ["Amina", "Rosa", "Grace", "Esther", "Imani", "Lucia", "Akosua", "Maria", "Fatou", "Ana"]
@@ -104,8 +104,9 @@ def make(path: Path, n: int, seed: int = 0) -> None:
                 text += f" Contact me at member{i}@example.org or +254 712 {i % 1000000:06d}."
             elif i % 50 == 25:
                 text += f" Thanks to {rng.choice(FIRST)} {rng.choice(LAST)} for the idea."
-            w.writerow([f"P{i:06d}", text, f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026 "
-                        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}", member,
+            posted = (f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026 "
+                      f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}")
+            w.writerow([f"P{i:06d}", text, posted, member,
                         rng.choice(["Africa", "Asia", "Pacific", "Latin America", "Caribbean"])])
 
 

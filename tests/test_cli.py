@@ -77,8 +77,8 @@ def test_validate_reports_every_problem_without_the_text(tmp_path: Path, capsys)
 
 
 @pytest.mark.parametrize("content,needle", [
-    ("post_id,text,created_at\n1,\"opened and never closed,2026-05-03\n2,next,2026-05-04\n"
-     "3,third,2026-05-05\n", "never closed"),
+    (("post_id,text,created_at\n1,\"opened and never closed,2026-05-03\n2,next,2026-05-04\n"
+      "3,third,2026-05-05\n"), "never closed"),
     ("id,body\n1,hello\n", "missing required column"),
     ("post_id,text,created_at\n1,a,03/04/2026\n2,b,05/06/2026\n", "ambiguous"),
 ])

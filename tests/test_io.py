@@ -249,7 +249,7 @@ def test_cross_file_duplicates(tmp_path: Path) -> None:
     assert sorted(loaded.table["post_id"]) == ["1", "2", "3"]
     c = loaded.ledger.counts()
     assert (c["kept"], c["merged"], c["excluded"]) == (3, 1, 1)
-    dup = [p for p in loaded.problems if p.rule == "duplicate_id_different_text"][0]
+    dup = next(p for p in loaded.problems if p.rule == "duplicate_id_different_text")
     assert dup.file == str(b) and dup.row == 2 and str(a) in dup.message
 
 

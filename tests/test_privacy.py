@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.privacy import (Redactor, protect_table, pseudonym_key, pseudonymise, quotable_mask,
-                             suppress_small_cells)
+from kmsynth.privacy import (
+    Redactor,
+    protect_table,
+    pseudonym_key,
+    pseudonymise,
+    quotable_mask,
+    suppress_small_cells,
+)
 
 R = Redactor(names=["Amina Okafor", "Grace Mensah"], places=["Kibera"])
 

@@ -76,5 +76,5 @@ def test_bad_consent_is_no_consent() -> None:
 
 
 def test_survey_has_no_text_rule() -> None:
-    df, reason, probs = _check("survey", {"response_id": ["R1", "R2"], "submitted_at": ["2026-05-03", ""]})
+    _, reason, probs = _check("survey", {"response_id": ["R1", "R2"], "submitted_at": ["2026-05-03", ""]})
     assert reason == ["", "missing_date"] and probs[0].column == "submitted_at"
