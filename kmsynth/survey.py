@@ -919,6 +919,7 @@ def _fmt_ci(est: float, lo: float, hi: float, pct: bool = False) -> str:
         return ""
     if pct:
         return f"{100 * est:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})"
+    est, lo, hi = (round(x, 2) + 0.0 for x in (est, lo, hi))  # no "-0.00"
     return f"{est:.2f} ({lo:.2f}–{hi:.2f})"
 
 
