@@ -74,6 +74,8 @@ _OPENERS = "\"'“‘«¿¡(["
 _BULLET = re.compile(r"(?:[-*•–·▪]|\d{1,2}[.)])\s+")
 _LEAD = re.compile(r"\s*(?:(?:[-*•–·▪]|\d{1,2}[.)])\s+)?")
 _WORDCHARS = re.compile(r"\S+$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_ONE_LETTER_THEN_LOWER = re.compile(r"[^\W\d_]\s+[a-zà-öø-ÿ]")
 
 
 def _starts_sentence(text: str, i: int) -> bool:
@@ -89,7 +91,7 @@ def _starts_sentence(text: str, i: int) -> bool:
 
 def _is_abbreviation(text: str, dot: int, next_at: int) -> bool:
     """Is the dot at text[dot] the end of an abbreviation or an initial rather than a sentence?"""
-    m = _WORDCHARS.search(text, 0, dot)
+    m = _WORDCHARS.search(text, max(0, dot - 40), dot)
     if not m:
         return False
     token = m.group(0).lstrip(_OPENERS)
@@ -119,8 +121,8 @@ def _is_boundary(text: str, m: re.Match, sent_start: int) -> bool:
     if m.group("para") is not None:
         if m.group("para").count("\n") >= 2 or _BULLET.match(text, nxt):
             return True
-        before = text[: m.start()].rstrip()
-        return bool(before) and (before[-1] in ".!?:;…" or _starts_sentence(text, nxt))
+        prev = text[m.start() - 1] if m.start() > 0 else ""
+        return bool(prev) and (prev in ".!?:;…" or _starts_sentence(text, nxt))
     if m.group("colon") is not None:  # "A question for colleagues: It is essential that ..."
         j = nxt
         while j < len(text) and text[j] in _OPENERS:
@@ -129,14 +131,14 @@ def _is_boundary(text: str, m: re.Match, sent_start: int) -> bool:
     # comma: only a short lead-in glued to a new sentence ("Building on the previous post,
     # Helpline counsellors refer ..."): at most 8 words, none capitalised but the first (so
     # "In Belize, Grenada and Haiti, ..." stays whole), then a capitalised word
-    word = re.match(r"[^\W\d_]+", text[nxt:])
-    if not word or not word.group(0)[0].isupper():
+    word = _LETTERS.match(text, nxt)
+    if not word or not word.group(0)[0].isupper() or m.start() - sent_start > 120:
         return False
     lead = text[sent_start : m.start()].split()
     if not lead or len(lead) > 8 or any(w[:1].isupper() for w in lead[1:]):
         return False
     if len(word.group(0)) == 1:  # "A", "O", "I": must be followed by a lower-case word
-        return bool(re.match(r"[^\W\d_]\s+[a-zà-öø-ÿ]", text[nxt:]))
+        return bool(_ONE_LETTER_THEN_LOWER.match(text, nxt))
     return True
 
 

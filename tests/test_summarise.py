@@ -395,3 +395,16 @@ def test_courtesy_is_not_summarised_or_quoted(text: str, courtesy: bool) -> None
     s = _sent(text, "1", quotable=True)
     assert usable(s) is not courtesy
     assert (quote_problem(s, min_words=6) == "courtesy") is courtesy
+
+
+def test_split_is_linear_on_a_long_post() -> None:
+    import time
+
+    text = (
+        "We learned that shelters need funding, and partners, and more. Dr. Who said no.\nNext, And more "
+        * 3000
+    )
+    t0 = time.perf_counter()
+    out = split_sentences(text, "p")
+    assert time.perf_counter() - t0 < 3 and len(out) > 6000
+    assert all(text[s.start : s.end] == s.text for s in out[:50])
