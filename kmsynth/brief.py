@@ -322,13 +322,16 @@ def _languages(values: pd.Series) -> list[str]:
 
 
 def _shown(counts: pd.Series, k: int) -> tuple[list[str], bool]:
-    """Names of the groups with at least k posts (suppress_small_cells), and whether any was hidden."""
+    """Names of the groups with at least k posts (suppress_small_cells), and whether any was hidden.
+
+    Only names are published, never their counts, so no hidden count can be recovered from a
+    total: secondary suppression (which would hide a large group too) is not needed here."""
     from .privacy import suppress_small_cells
 
     counts = counts[counts > 0]
     if counts.empty:
         return [], False
-    kept = suppress_small_cells(counts.astype(int), k)
+    kept = suppress_small_cells(counts.astype(int), k, secondary=False)
     names = sorted(str(i) for i, v in kept.items() if not pd.isna(v))
     return names, len(names) < len(counts)
 

@@ -528,3 +528,20 @@ def test_reviewer_excluded_quotes_from_the_curation_file(flagged, tmp_path: Path
         embedder=get_embedder("tfidf").fit(posts["text"].tolist()),
     )
     assert again.quotes() and first not in [q.post_id for q in again.quotes()]
+
+
+def test_scope_lists_every_group_of_k_or_more() -> None:
+    from kmsynth.brief import _scope
+
+    posts = pd.DataFrame(
+        {
+            "post_id": [str(i) for i in range(80)],
+            "text": "x",
+            "language": ["en"] * 50 + ["es"] * 12 + ["fr"] * 11 + ["ar"] * 7,
+            "region": ["Africa"] * 70 + ["Pacific"] * 10,
+            "author_id": [f"P-{i}" for i in range(80)],
+        }
+    )
+    s = _scope(posts, 10)
+    assert s["languages"] == ["English", "Spanish", "French"] and s["other_languages"]
+    assert s["regions"] == ["Africa", "Pacific"] and not s["other_regions"]
