@@ -353,13 +353,15 @@ class Linker:
     embedder: a kmsynth Embedder (None: lexical only). top_k: candidates per finding.
     rrf_k: reciprocal-rank constant. lexical_weight, semantic_weight: weights of the two ranked
     lists in the fusion (0 switches one off). same_country_boost, same_region_boost,
-    same_pillar_boost: added to the fused score (1/(rrf_k + rank) units, ~0.0003 between ranks
-    1 and 2) when both sides name the same one: they reorder, never filter.
+    same_pillar_boost: added to the fused score when both sides name the same one (pillars
+    compared by id or name): they reorder, never filter. Fused scores are sums of
+    1/(rrf_k + rank), ~0.00026 apart at the top, so the defaults move a lesson up about two
+    places for the same country or pillar and one for the same region.
     threshold: calibrated score a pair needs to be a link (None: the calibration's).
     calibration: a dict like `calibrate` returns (None: the shipped one for this embedder).
     with_title: index a lesson's title with its text. sentence_lexical_weight: share of stem
-    overlap added to sentence cosine when picking evidence sentences. gap_themes_min: fewest unlinked findings
-    to cluster into themes (themes need 20). seed: for the gap themes.
+    overlap added to sentence cosine when picking evidence sentences. gap_themes_min: fewest
+    unlinked findings to cluster into themes (themes need 20). seed: for the gap themes.
     """
 
     def __init__(self, embedder=None, *, top_k: int = 5, rrf_k: int = 60, lexical_weight: float = 1.0,
@@ -425,7 +427,6 @@ class Linker:
         q = [tokens(t, g) for t, g in zip(f["text"].astype(str), lang)]
         bm = self.bm25_.scores(q)
         bm_norm = bm / np.maximum(self.bm25_.max_scores(q), 1e-9)[:, None]
-        n_f, n_l = bm.shape
         k = float(self.rrf_k)
         rr_b = 1.0 / (k + _ranks(bm))
         if self.embedder is not None:
@@ -447,8 +448,10 @@ class Linker:
         for col, boost in (("country", self.same_country_boost), ("region", self.same_region_boost),
                            ("pillar", self.same_pillar_boost)):
             if boost and col in f.columns and col in L.columns:
-                fv_ = _column(f, col).str.lower().to_numpy()[:, None]
-                lv_ = _column(L, col).str.lower().to_numpy()[None, :]
+                norm = (lambda s: s.map(lambda v: _pillar_label(v, blank=""))) if col == "pillar" else \
+                    (lambda s: s.str.lower())
+                fv_ = norm(_column(f, col)).to_numpy()[:, None]
+                lv_ = norm(_column(L, col)).to_numpy()[None, :]
                 fused += boost * ((fv_ == lv_) & (fv_ != ""))
         return {"bm25": bm_norm, "cosine": cos, "rrf": rrf.astype(np.float32), "fused": fused}
 
@@ -785,7 +788,7 @@ def calibrate(findings: pd.DataFrame, lessons: pd.DataFrame, gold: pd.DataFrame,
             best_t, best_f1 = float(t), f1
     return {"features": feats, "coef": [round(float(c), 4) for c in model.coef_[0]],
             "intercept": round(float(model.intercept_[0]), 4), "threshold": round(best_t, 3),
-            "cv_f1": round(best_f1, 3), "pairs": int(len(y)), "positives": int(y.sum()),
+            "cv_f1": round(float(best_f1), 3), "pairs": int(len(y)), "positives": int(y.sum()),
             "embedder": getattr(embedder, "model_id", None)}
 
 
