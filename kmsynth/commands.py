@@ -140,6 +140,8 @@ def _link(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--out", required=True, help="folder for links.csv, gaps.csv, evidence_map.csv")
     k.add_argument("--top-k", type=int, default=5, help="candidates per finding (default 5)")
     k.add_argument("--reviewed", help="a links.csv with reviewers' accept/reject decisions")
+    k.add_argument("--threshold", type=float, help="calibrated score a pair needs to be a link "
+                                                   "(default: the shipped calibration's, about 0.3)")
     k.add_argument("--mapping", help="YAML column mapping (findings and lessons sections)")
     k.add_argument("--embedder", help="minilm (default), static, tfidf")
     k.add_argument("--config", help="kmsynth.yml")
@@ -159,6 +161,8 @@ def cmd_link(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.top_k < 1:
         raise InputError("--top-k must be at least 1")
+    if args.threshold is not None and not 0 <= args.threshold <= 1:
+        raise InputError("--threshold must be between 0 and 1")
     cfg = _config(args)
     if args.embedder:
         cfg.embedding.embedder = args.embedder
@@ -174,7 +178,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     emb = embedder_from_config(cfg)
     if emb.model_id.startswith("tfidf"):
         emb.fit(f.table["text"].tolist() + l_.table["text"].tolist())
-    linker = Linker(emb, top_k=args.top_k, seed=cfg.themes.seed).fit(l_.table)
+    linker = Linker(emb, top_k=args.top_k, threshold=args.threshold, seed=cfg.themes.seed).fit(l_.table)
     res = linker.link(f.table, reviewed=reviewed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -304,6 +304,17 @@ def test_cli_writes_the_contract_files(tmp_path: Path, capsys) -> None:
     assert manifest["ledger"]["findings"]["kept"] == 35
 
 
+def test_cli_threshold(tmp_path: Path, capsys) -> None:
+    args = [str(FINDINGS), str(LESSONS), "--embedder", "tfidf", "--top-k", "2", "--config", str(_config(tmp_path))]
+    assert main(["link", *args, "--out", str(tmp_path / "all"), "--threshold", "0"]) == 0
+    assert len(_rows(tmp_path / "all" / "links.csv")) == 35 * 2  # every candidate is a link
+    assert main(["link", *args, "--out", str(tmp_path / "none"), "--threshold", "1"]) == 0
+    assert len(_rows(tmp_path / "none" / "links.csv")) == 0
+    assert len(_rows(tmp_path / "none" / "gaps.csv")) == 35 + 44  # everything is a gap
+    assert main(["link", *args, "--out", str(tmp_path / "bad"), "--threshold", "7"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
 def _config(tmp_path: Path) -> Path:
     cfg = tmp_path / "kmsynth.yml"
     cfg.write_text(f"embedding:\n  embedder: tfidf\n  cache_dir: {tmp_path / 'cache'}\n", encoding="utf-8")
