@@ -7,7 +7,6 @@ notebook only calls these and displays them.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -137,13 +136,10 @@ class MonthlyReport:
 
 
 def _sha(path: Path | None) -> str | None:
-    if path is None or not Path(path).is_file():
-        return None
-    d = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            d.update(chunk)
-    return d.hexdigest()
+    """sha256 of a file, None when there is no such file."""
+    from .io import sha256_file
+
+    return sha256_file(path) if path is not None and Path(path).is_file() else None
 
 
 def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
