@@ -92,8 +92,8 @@ def main() -> int:
     import transformers
 
     transformers.logging.set_verbosity_error()
-    from kmsynth import embed
-    from kmsynth.embed import CachedEmbedder, StaticEmbedder, TfidfEmbedder, default_model_path, get_embedder
+    from kmsynth.embed import embedders as embed
+    from kmsynth.embed.embedders import CachedEmbedder, StaticEmbedder, TfidfEmbedder, default_model_path, get_embedder
 
     print(f"CPU threads for torch: {torch.get_num_threads()}; os.cpu_count(): {os.cpu_count()}; "
           f"load average: {os.getloadavg()[0]:.1f}")

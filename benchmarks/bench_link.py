@@ -86,7 +86,7 @@ def table(title: str, rows: list[tuple], header: tuple) -> None:
 
 def compare_modes(name: str, f: pd.DataFrame, l_: pd.DataFrame, gold: dict[str, set[str]], emb,
                   boosts: bool = True) -> dict[str, tuple]:
-    from kmsynth.link import Linker
+    from kmsynth.link.linker import Linker
 
     out = {}
     for mode, kw in MODES.items():
@@ -106,7 +106,7 @@ def compare_modes(name: str, f: pd.DataFrame, l_: pd.DataFrame, gold: dict[str, 
 
 
 def load_labelled():
-    from kmsynth.prepare import prepare
+    from kmsynth.ingest.prepare import prepare
 
     f = prepare("findings", TESTS / "links_findings.csv").table
     l_ = prepare("lessons", TESTS / "links_lessons.csv").table
@@ -116,7 +116,7 @@ def load_labelled():
 def shipped_set(emb) -> None:
     from sklearn.model_selection import GroupKFold
 
-    from kmsynth.link import Linker, calibrate
+    from kmsynth.link.linker import Linker, calibrate
 
     f, l_, g = load_labelled()
     gold = gold_sets(g)
@@ -146,8 +146,8 @@ def sample_data(emb) -> None:
     import tempfile
 
     from kmsynth.config import load_config
-    from kmsynth.link import Linker
-    from kmsynth.prepare import prepare
+    from kmsynth.link.linker import Linker
+    from kmsynth.ingest.prepare import prepare
 
     if not (SAMPLE / "links_truth.csv").is_file():
         print("\ndata/sample/links_truth.csv not found: sample skipped")
@@ -217,7 +217,7 @@ def _sentence_index(chosen: str, gold_sentences: list[str]) -> int:
 
 
 def scifact(emb) -> None:
-    from kmsynth.link import Linker, calibration_key
+    from kmsynth.link.linker import Linker, calibration_key
 
     _, f, l_, gold, label, rationale, sents = load_scifact()
     t0 = time.perf_counter()
@@ -233,7 +233,7 @@ def scifact(emb) -> None:
           f"precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}  (calibrated on the EVAWG set, not on SciFact)")
 
     # the same calibration fitted in-domain: on SciFact's train claims, applied to its dev claims
-    from kmsynth.link import calibrate
+    from kmsynth.link.linker import calibrate
 
     split = {str(q["claim_id"]): q["split"] for q in map(json.loads, (DS / "scifact_qrels.jsonl").open())}
     tr = f[f["finding_id"].map(split) == "train"]
@@ -284,8 +284,8 @@ def scifact(emb) -> None:
 def scale(emb) -> None:
     from rank_bm25 import BM25Okapi
 
-    from kmsynth.embed import default_model_path
-    from kmsynth.link import Linker, tokens
+    from kmsynth.embed.embedders import default_model_path
+    from kmsynth.link.linker import Linker, tokens
 
     claims, _, lessons, *_ = load_scifact()
     texts = [c["claim"] for c in claims]
@@ -331,12 +331,12 @@ def scale(emb) -> None:
 
 
 def write_calibration(emb_minilm) -> None:
-    from kmsynth.embed import get_embedder
-    from kmsynth.link import calibrate
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.link.linker import calibrate
 
     f, l_, g = load_labelled()
     out = {"_note": "Logistic calibration of (cosine, bm25 share of the finding's best possible score, "
-                    "reciprocal-rank fusion) -> P(link), fitted by kmsynth.link.calibrate on "
+                    "reciprocal-rank fusion) -> P(link), fitted by kmsynth.link.linker.calibrate on "
                     "tests/data/links_labelled.csv (35 findings x 44 lessons, top 10 candidates each); "
                     "threshold maximises F1 on 5-fold out-of-fold predictions (folds by finding). "
                     "Regenerate: python benchmarks/bench_link.py --calibrate"}
@@ -361,7 +361,7 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="refit resources/link_calibration.json first")
     ap.add_argument("--quick", action="store_true", help="skip SciFact and the scale run")
     args = ap.parse_args()
-    from kmsynth.embed import get_embedder
+    from kmsynth.embed.embedders import get_embedder
 
     emb = get_embedder("minilm", cache_dir=CACHE)
     if args.calibrate:

@@ -121,12 +121,12 @@ def _step(name: str, csv_path: str, mapping: str, cache: str, queue) -> None:
     import pandas as pd
 
     from kmsynth.config import load_config
-    from kmsynth.io import load_table
-    from kmsynth.prepare import prepare
+    from kmsynth.ingest.read import load_table
+    from kmsynth.ingest.prepare import prepare
 
     note = ""
     if name == "baseline":
-        from kmsynth.lang import _detector
+        from kmsynth.protect.languages import _detector
 
         _detector()  # what importing and loading the model costs, for reference
         t = c = 0.0
@@ -168,7 +168,7 @@ def compare_language(csv_path: Path, k: int = 5000,
     seconds of each, how many labels differ, and how many texts."""
     import pandas as pd
 
-    from kmsynth.lang import _detector, detect_languages
+    from kmsynth.protect.languages import _detector, detect_languages
 
     texts = pd.read_csv(csv_path, dtype=str, keep_default_na=False, nrows=k)[column].tolist()
     det = _detector()
@@ -188,7 +188,7 @@ def profile_prepare(csv_path: Path, mapping: Path, cache: Path) -> None:
     import pstats
 
     from kmsynth.config import load_config
-    from kmsynth.prepare import prepare
+    from kmsynth.ingest.prepare import prepare
 
     cfg = load_config(None)
     cfg.embedding.cache_dir = cache

@@ -25,7 +25,7 @@ def main() -> None:
         print("skipped: no sample data (python data/make_sample.py)")
         return
     sys.path.insert(0, str(ROOT))
-    from kmsynth.commands import latest_month
+    from kmsynth.cli.commands import latest_month
 
     month = latest_month(SAMPLE / "kmsynth.yml")
     with tempfile.TemporaryDirectory() as tmp:

@@ -53,19 +53,19 @@ sys.path.insert(0, {root!r})
 path, cache, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 from kmsynth.config import load_config
-from kmsynth.embed import get_embedder
+from kmsynth.embed.embedders import get_embedder
 cfg = load_config(None); cfg.embedding.cache_dir = cache
 tim = {{}}
 if mode == "dask":
-    from kmsynth.scale import client_for, embed_distributed, fit_themes_large, prepare_distributed
+    from kmsynth.themes.large import client_for, embed_distributed, fit_themes_large, prepare_distributed
     client = client_for("local", n_workers=2)
     prep = prepare_distributed("posts", path, cfg, client); tim["prepare"] = time.perf_counter() - t0
     emb = get_embedder("static", cache_dir=cache)
     X = embed_distributed(prep.table["text"].tolist(), emb, client, partition_size=20000)
     client.close()
 else:
-    from kmsynth.prepare import prepare
-    from kmsynth.scale import fit_themes_large
+    from kmsynth.ingest.prepare import prepare
+    from kmsynth.themes.large import fit_themes_large
     prep = prepare("posts", path, cfg); tim["prepare"] = time.perf_counter() - t0
     emb = get_embedder("static", cache_dir=cache)
     X = emb.encode(prep.table["text"].tolist())
@@ -84,8 +84,8 @@ def quality_sample_vs_full(n: int = 20000) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from benchmarks.bench_themes import load
-    from kmsynth.embed import get_embedder
-    from kmsynth.scale import fit_themes_large
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.themes.large import fit_themes_large
 
     texts, labels = load(n)
     with tempfile.TemporaryDirectory() as cache:
@@ -113,7 +113,7 @@ def main(sizes: list[int], dask: bool) -> None:
             build(path, n)
             cache = str(Path(tmp) / "cache")
             subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0,{str(ROOT)!r});"
-                            "from kmsynth.embed import get_embedder;"
+                            "from kmsynth.embed.embedders import get_embedder;"
                             f"get_embedder('static', cache_dir={cache!r}).encode(['x'])"], check=True, capture_output=True)
             out = {}
             for mode in (["inprocess", "dask"] if dask else ["inprocess"]):

@@ -83,7 +83,7 @@ def folder_mb(folder: Path) -> float:
 
 
 def run_store(n: int, tmp: Path) -> list[dict]:
-    from kmsynth.store import Store
+    from kmsynth.store.store import Store
 
     out = []
     for label, table in months(n):
@@ -111,8 +111,8 @@ def run_store(n: int, tmp: Path) -> list[dict]:
 def run_parquet(n: int, tmp: Path, cache: bool) -> list[dict]:
     import duckdb
 
-    from kmsynth.embed import text_key
-    from kmsynth.privacy import suppress_small_cells
+    from kmsynth.embed.embedders import text_key
+    from kmsynth.protect.privacy import suppress_small_cells
 
     out = []
     for label, table in months(n):
@@ -171,7 +171,7 @@ def minilm_rate(n: int = 256) -> float | None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        from kmsynth.embed import get_embedder
+        from kmsynth.embed.embedders import get_embedder
 
         emb = get_embedder("minilm")
         texts = make_posts(n, seed=7)["text"].tolist()

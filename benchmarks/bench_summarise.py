@@ -122,8 +122,8 @@ def corpus_fft(per_theme: int, seed: int = 0) -> tuple[list[str], list[str]]:
 
 def corpus_sample(emb) -> tuple[list[str], list[str]]:
     from kmsynth.config import load_config
-    from kmsynth.prepare import prepare
-    from kmsynth.themes import fit_themes
+    from kmsynth.ingest.prepare import prepare
+    from kmsynth.themes.model import fit_themes
 
     cfg = load_config(ROOT / "data" / "sample" / "kmsynth.yml")
     posts = prepare("posts", cfg.data.posts, cfg).table
@@ -148,7 +148,7 @@ def corpus_sample(emb) -> tuple[list[str], list[str]]:
 
 def pick_all(texts: list[str], labels: list[str], emb, k: int, seeds: int = 5):
     """Sentences of all documents, their embeddings, and each method's picks per theme."""
-    from kmsynth.summarise import ExtractiveSummariser, centroid, split_sentences
+    from kmsynth.synthesis.summarise import ExtractiveSummariser, centroid, split_sentences
 
     sents, owner = [], []
     for d, t in enumerate(texts):
@@ -234,7 +234,7 @@ def coverage(
 
 
 def run_coverage(name: str, texts: list[str], labels: list[str], minilm, k: int) -> None:
-    from kmsynth.embed import get_embedder
+    from kmsynth.embed.embedders import get_embedder
 
     t0 = time.perf_counter()
     sents, owner, svecs, dvecs, picks, times = pick_all(texts, labels, minilm, k)
@@ -276,7 +276,7 @@ def _rouge(cand: str, ref: str, n: int) -> float:
 
 
 def run_scifact(minilm, n: int, seed: int = 0) -> None:
-    from kmsynth.summarise import ExtractiveSummariser, Sentence
+    from kmsynth.synthesis.summarise import ExtractiveSummariser, Sentence
 
     rows = [json.loads(x) for x in (DATASETS / "scifact_corpus.jsonl").open(encoding="utf-8")]
     rows = [r for r in rows if len(r["sentences"]) >= 4]
@@ -326,7 +326,7 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma list of: sample, 20ng, fft, scifact")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
-    from kmsynth.embed import get_embedder
+    from kmsynth.embed.embedders import get_embedder
 
     minilm = get_embedder("minilm", cache_dir=ROOT / ".kmsynth-cache")
     if "sample" not in skip:

@@ -55,8 +55,8 @@ def main(n: int | None, embedders: list[str], k: int) -> None:
     from bertopic import BERTopic
     from sklearn.cluster import KMeans
 
-    from kmsynth.embed import get_embedder
-    from kmsynth.survey import fit_open_themes
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.survey.survey import fit_open_themes
 
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]

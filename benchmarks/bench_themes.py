@@ -87,8 +87,8 @@ def quality(n: int | None) -> None:
     from bertopic import BERTopic
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    from kmsynth.embed import get_embedder
-    from kmsynth.themes import fit_themes
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.themes.model import fit_themes
 
     texts, labels = load(n)
     cache = Path(tempfile.gettempdir()) / "kmsynth-bench-cache"
@@ -116,7 +116,7 @@ def quality(n: int | None) -> None:
     t0 = time.perf_counter()
     from sentence_transformers import SentenceTransformer
 
-    from kmsynth.embed import default_model_path
+    from kmsynth.embed.embedders import default_model_path
 
     vanilla = BERTopic(embedding_model=SentenceTransformer(default_model_path(), device="cpu"))
     topics_v, _ = vanilla.fit_transform(texts, embeddings=X)
@@ -142,11 +142,11 @@ t0 = time.perf_counter()
 if case == "vanilla":
     from bertopic import BERTopic
     from sentence_transformers import SentenceTransformer
-    from kmsynth.embed import default_model_path
+    from kmsynth.embed.embedders import default_model_path
     BERTopic(embedding_model=SentenceTransformer(default_model_path(), device="cpu")).fit_transform(texts)
 else:
-    from kmsynth.embed import get_embedder
-    from kmsynth.themes import fit_themes
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.themes.model import fit_themes
     e = get_embedder("static" if case == "static" else "minilm", cache_dir=cache)
     fit_themes(texts, embedder=e, seed=42, cache_dir=cache)
 print(json.dumps({{"s": time.perf_counter() - t0,
@@ -162,7 +162,7 @@ def speed(sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory() as cache:
             # the static model is distilled once into this cache first (not timed: a one-off)
             subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0,{root!r});"
-                            "from kmsynth.embed import get_embedder;"
+                            "from kmsynth.embed.embedders import get_embedder;"
                             f"get_embedder('static', cache_dir={cache!r}).encode(['x'])"], check=True,
                            capture_output=True)
             out = {}

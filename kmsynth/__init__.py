@@ -3,11 +3,11 @@
 Stages (one module each, one-way): io -> schemas -> privacy/lang (prepare) -> embed -> themes
 -> summarise/link/survey/trends -> store -> report.
 """
-from .config import Config, load_config
-from .errors import InputError, KmsynthError, Problem
-from .io import Ledger, Mapping, load_mapping, load_table, read_raw
-from .prepare import Prepared, prepare
-from .privacy import Redactor, pseudonymise, suppress_small_cells
+from kmsynth.config import Config, load_config
+from kmsynth.errors import InputError, KmsynthError, Problem
+from kmsynth.ingest.read import Ledger, Mapping, load_mapping, load_table, read_raw
+from kmsynth.ingest.prepare import Prepared, prepare
+from kmsynth.protect.privacy import Redactor, pseudonymise, suppress_small_cells
 
 __version__ = "0.1.0"
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputError
+from kmsynth.errors import InputError
 
 MIN_CELL_FLOOR = 5  # published breakdowns never show groups smaller than this
 

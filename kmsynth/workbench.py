@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import html as h
-from .config import Config, load_config
-from .curation import Curation, apply_curation
-from .errors import InputError
-from .themes import (OUTLIER, ThemeResult, apply_stable_ids, fit_themes, match_themes,
+from kmsynth import html as h
+from kmsynth.config import Config, load_config
+from kmsynth.themes.curation import Curation, apply_curation
+from kmsynth.errors import InputError
+from kmsynth.themes.model import (OUTLIER, ThemeResult, apply_stable_ids, fit_themes, match_themes,
                      theme_changes)
-from .trends import month_of, monthly_counts, months_up_to, trend_figure
+from kmsynth.synthesis.trends import month_of, monthly_counts, months_up_to, trend_figure
 
 
 class Workbench:
@@ -31,8 +31,8 @@ class Workbench:
     def __init__(self, config: Config | str | Path | None = None, *, posts: str | Path | None = None,
                  embedder: str | None = None, curation: str | Path | None = None,
                  state_dir: str | Path | None = None):
-        from .embed import embedder_from_config
-        from .prepare import prepare
+        from kmsynth.embed.embedders import embedder_from_config
+        from kmsynth.ingest.prepare import prepare
 
         self.config = config if isinstance(config, Config) else load_config(config)
         if posts:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.brief import (
+from kmsynth.synthesis.brief import (
     Brief,
     BriefTheme,
     Item,
@@ -21,12 +21,12 @@ from kmsynth.brief import (
     render_markdown,
     write_brief,
 )
-from kmsynth.cli import main
+from kmsynth.cli.main import main
 from kmsynth.config import load_config
-from kmsynth.embed import get_embedder
+from kmsynth.embed.embedders import get_embedder
 from kmsynth.errors import InputError
-from kmsynth.prepare import prepare
-from kmsynth.themes import ThemeResult
+from kmsynth.ingest.prepare import prepare
+from kmsynth.themes.model import ThemeResult
 
 LEAKS = (
     "Amina",
@@ -306,7 +306,7 @@ def test_overclaim_flags_rules() -> None:
 
 
 def test_a_plugged_in_summariser_cannot_invent(flagged) -> None:
-    from kmsynth.summarise import Sentence
+    from kmsynth.synthesis.summarise import Sentence
 
     class Inventive:
         def summarise(self, sentences, embeddings, k):
@@ -531,7 +531,7 @@ def test_reviewer_excluded_quotes_from_the_curation_file(flagged, tmp_path: Path
 
 
 def test_scope_lists_every_group_of_k_or_more() -> None:
-    from kmsynth.brief import _scope
+    from kmsynth.synthesis.brief import _scope
 
     posts = pd.DataFrame(
         {

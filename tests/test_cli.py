@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsynth.cli import main
+from kmsynth.cli.main import main
 
 
 def test_validate_good_file(tmp_path: Path, capsys) -> None:
@@ -124,7 +124,7 @@ def test_validate_other_kinds(tmp_path: Path, capsys, kind: str, content: str) -
 def test_internal_error_is_short_and_quotes_no_data(tmp_path: Path, capsys, monkeypatch) -> None:
     import importlib
 
-    prepare_module = importlib.import_module("kmsynth.prepare")  # the package re-exports the function
+    prepare_module = importlib.import_module("kmsynth.ingest.prepare")  # the package re-exports the function
 
     def boom(*a, **k):
         raise RuntimeError("private words from a post")

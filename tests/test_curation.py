@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from kmsynth.config import load_config
-from kmsynth.curation import Curation, apply_curation
+from kmsynth.themes.curation import Curation, apply_curation
 from kmsynth.errors import InputError
-from kmsynth.monthly import build_monthly_report
+from kmsynth.report.sections import build_monthly_report
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,8 @@ def test_rename_and_merge_hold_next_month(two_months) -> None:
 def test_split_is_reproducible_and_stale_decisions_are_reported(two_months) -> None:
     d, cfg_file = two_months
     rep = build_monthly_report("2026-10", load_config(cfg_file), state_dir=d / "state2")
-    from kmsynth.embed import get_embedder
-    from kmsynth.themes import fit_themes
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.themes.model import fit_themes
 
     # a fitted result with embeddings, from the same posts
     import pandas as pd

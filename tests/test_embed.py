@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmsynth import embed
+from kmsynth.embed import embedders as embed
 from kmsynth.config import Config, EmbeddingConfig
-from kmsynth.embed import (CachedEmbedder, Embedder, StaticEmbedder, TfidfEmbedder,
+from kmsynth.embed.embedders import (CachedEmbedder, Embedder, StaticEmbedder, TfidfEmbedder,
                            embedder_from_config, get_embedder, text_key)
 from kmsynth.errors import InputError
 
@@ -55,7 +55,7 @@ def unit_rows(x: np.ndarray) -> bool:
 def test_second_encode_calls_the_model_zero_times(tmp_path: Path, caplog) -> None:
     inner = Counting()
     c = CachedEmbedder(inner, tmp_path)
-    caplog.set_level(logging.INFO, logger="kmsynth.embed")
+    caplog.set_level(logging.INFO, logger="kmsynth.embed.embedders")
     a = c.encode(["alpha", "beta", "alpha", SECRET])
     assert inner.seen == 3 and a.shape == (4, 3) and a.dtype == np.float32  # duplicates once
     assert np.array_equal(a[0], a[2])
@@ -163,7 +163,7 @@ def test_tfidf_small_and_wordless_inputs() -> None:
 
 
 def test_tfidf_does_not_import_torch() -> None:
-    code = ("import sys, kmsynth.embed as e\n"
+    code = ("import sys, kmsynth.embed.embedders as e\n"
             "x = e.get_embedder('tfidf').encode(['shelter beds', 'school pupils', 'shelter staff'])\n"
             "assert x.shape[0] == 3\n"
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'model2vec')"
@@ -199,7 +199,7 @@ def test_embedder_from_config(tmp_path: Path) -> None:
 # -- minilm ------------------------------------------------------------------------------------
 
 DETERMINISM = ("import sys, numpy as np\n"
-               "from kmsynth.embed import StaticEmbedder, get_embedder\n"
+               "from kmsynth.embed.embedders import StaticEmbedder, get_embedder\n"
                "e = StaticEmbedder(sys.argv[2]) if sys.argv[1] == 'static' else get_embedder(sys.argv[1])\n"
                "x = e.encode({texts!r})\n"
                "sys.stdout.write(x.tobytes().hex())\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kmsynth.lang import UNDETERMINED, detect_languages, fill_languages, normalise_language
+from kmsynth.protect.languages import UNDETERMINED, detect_languages, fill_languages, normalise_language
 
 SENTENCES = {
     "en": "The school programme taught respectful relationships to pupils in every district.",
@@ -69,14 +69,14 @@ NEIGHBOURS = {
 
 @pytest.mark.parametrize("lang", sorted(NEIGHBOURS))
 def test_neighbour_languages_are_left_to_the_model(lang: str) -> None:
-    from kmsynth.lang import _WORDS_RE, _quick_language
+    from kmsynth.protect.languages import _WORDS_RE, _quick_language
 
     assert _quick_language(_WORDS_RE.findall(NEIGHBOURS[lang].lower())) is None
     assert detect_languages([NEIGHBOURS[lang]]) == [lang]
 
 
 def test_quick_path_decides_clear_hub_texts_only() -> None:
-    from kmsynth.lang import _WORDS_RE, _quick_language
+    from kmsynth.protect.languages import _WORDS_RE, _quick_language
 
     def quick(t: str):
         return _quick_language(_WORDS_RE.findall(t.lower()))

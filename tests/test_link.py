@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.cli import main
-from kmsynth.embed import get_embedder
+from kmsynth.cli.main import main
+from kmsynth.embed.embedders import get_embedder
 from kmsynth.errors import InputError
-from kmsynth.link import (DECISIONS, LINK_COLUMNS, Linker, SparseBM25, calibrate, evidence_map,
+from kmsynth.link.linker import (DECISIONS, LINK_COLUMNS, Linker, SparseBM25, calibrate, evidence_map,
                           link_findings_to_lessons, read_reviewed, tokens)
-from kmsynth.prepare import prepare
+from kmsynth.ingest.prepare import prepare
 
 DATA = Path(__file__).resolve().parent / "data"
 FINDINGS, LESSONS, GOLD = (DATA / "links_findings.csv", DATA / "links_lessons.csv",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.privacy import (
+from kmsynth.protect.privacy import (
     Redactor,
     protect_table,
     pseudonym_key,
@@ -169,7 +169,7 @@ def test_protect_table_counts_and_keeps_the_key_out(monkeypatch) -> None:
 
 def test_prepare_redacts_with_the_environment_key(tmp_path, monkeypatch) -> None:
     from kmsynth.config import load_config
-    from kmsynth.prepare import prepare
+    from kmsynth.ingest.prepare import prepare
 
     monkeypatch.setenv("KMSYNTH_PSEUDONYM_KEY", "env-key-should-never-appear")
     p = tmp_path / "posts.csv"

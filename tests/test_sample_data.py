@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kmsynth.cli import main as cli_main
+from kmsynth.cli.main import main as cli_main
 from kmsynth.config import load_config
-from kmsynth.prepare import prepare
-from kmsynth.schemas import LESSON_TYPES
+from kmsynth.ingest.prepare import prepare
+from kmsynth.ingest.schemas import LESSON_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

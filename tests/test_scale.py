@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from kmsynth.config import load_config
-from kmsynth.embed import get_embedder
-from kmsynth.prepare import prepare
-from kmsynth.themes import fit_themes
+from kmsynth.embed.embedders import get_embedder
+from kmsynth.ingest.prepare import prepare
+from kmsynth.themes.model import fit_themes
 
 
 @pytest.fixture(scope="module")
 def client():
-    from kmsynth.scale import client_for
+    from kmsynth.themes.large import client_for
 
     c = client_for("local", n_workers=2)
     yield c
@@ -25,7 +25,7 @@ def client():
 
 @pytest.mark.slow
 def test_dask_path_gives_the_same_table_and_assignments(client, tmp_path: Path) -> None:
-    from kmsynth.scale import embed_distributed, prepare_distributed
+    from kmsynth.themes.large import embed_distributed, prepare_distributed
     from tests.conftest import write_posts
 
     extra = [{"post_id": "z1", "thread_id": "t", "created_at": "2026-10-01T00:00:00Z",
@@ -51,7 +51,7 @@ def test_dask_path_gives_the_same_table_and_assignments(client, tmp_path: Path) 
 
 
 def test_sample_and_assign_covers_every_document() -> None:
-    from kmsynth.scale import fit_themes_large
+    from kmsynth.themes.large import fit_themes_large
     from tests.test_themes import make_corpus
 
     texts, labels = make_corpus(60, seed=4)

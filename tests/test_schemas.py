@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kmsynth.lang import detect_languages
-from kmsynth.schemas import parse_bool, parse_lesson_type, parse_pillar, pillars
+from kmsynth.protect.languages import detect_languages
+from kmsynth.ingest.schemas import parse_bool, parse_lesson_type, parse_pillar, pillars
 
 
 def test_six_pillars_with_seed_words_in_four_languages() -> None:
@@ -42,7 +42,7 @@ def _check(kind: str, frame: dict):
     import numpy as np
     import pandas as pd
 
-    from kmsynth.schemas import SPECS, check_rows
+    from kmsynth.ingest.schemas import SPECS, check_rows
 
     df = pd.DataFrame(frame, dtype=object)
     reason, probs = check_rows(df, SPECS[kind], file="f.csv", rows=np.arange(1, len(df) + 1),

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from kmsynth.errors import AlreadyRunning, InputError
-from kmsynth.privacy import suppress_small_cells
-from kmsynth.store import COLUMNS, SCHEMA_VERSION, TABLE, Store, StoreEmbeddingCache
+from kmsynth.protect.privacy import suppress_small_cells
+from kmsynth.store.store import COLUMNS, SCHEMA_VERSION, TABLE, Store, StoreEmbeddingCache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,7 +132,7 @@ def test_only_missing_embeddings_are_computed(tmp_path: Path) -> None:
         assert s.missing_embeddings("another-model", ["text 1"]) == ["text 1"]  # per model id
         with pytest.raises(KeyError):
             s.get_embeddings("fake-3d", ["never embedded"])
-        from kmsynth.embed import text_key
+        from kmsynth.embed.embedders import text_key
 
         cache.encode(["Violência doméstica — refúgio"])  # keys are sha256 of the UTF-8 text, as the disk cache's
         keys = set(s.query("SELECT text_sha256 FROM embeddings")["text_sha256"])
@@ -150,7 +150,7 @@ def test_only_missing_embeddings_are_computed(tmp_path: Path) -> None:
 
 
 def _fake_themes(doc_ids: list[str], labels: dict[int, str], pillars: dict[int, int], theme_of, dim: int = 4):
-    from kmsynth.themes import ThemeResult
+    from kmsynth.themes.model import ThemeResult
 
     a = pd.DataFrame({"doc_id": doc_ids, "theme_id": [theme_of(d) for d in doc_ids], "probability": 0.9})
     sizes = a["theme_id"].value_counts()
@@ -203,7 +203,7 @@ def test_shared_breakdown_applies_full_suppression(tmp_path: Path) -> None:
 
 
 def test_theme_runs_history_and_previous_run(tmp_path: Path) -> None:
-    from kmsynth.themes import match_themes
+    from kmsynth.themes.model import match_themes
 
     with Store.open(tmp_path / "k.duckdb") as s:
         s.add_table("posts", pd.concat([posts(12), posts(12, start=12, month="2026-10")], ignore_index=True))
@@ -334,7 +334,7 @@ def test_lock_refuses_a_second_writer_and_lets_readers_in(tmp_path: Path) -> Non
         s.add_table("posts", posts(5))
         with pytest.raises(AlreadyRunning):
             Store.open(path)
-        code = ("import sys; from kmsynth.store import Store; from kmsynth.errors import AlreadyRunning\n"
+        code = ("import sys; from kmsynth.store.store import Store; from kmsynth.errors import AlreadyRunning\n"
                 f"try:\n    Store.open({str(path)!r})\nexcept AlreadyRunning:\n    sys.exit(75)\n")
         other = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True,
                                timeout=60)
@@ -408,8 +408,8 @@ def test_store_files_are_owner_only(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_second_month_embeds_only_new_texts(tmp_path: Path) -> None:
     from kmsynth.config import load_config
-    from kmsynth.embed import get_embedder
-    from kmsynth.monthly import build_monthly_report
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.report.sections import build_monthly_report
     from tests.conftest import write_posts
 
     write_posts(tmp_path / "posts.csv", months=("2026-09", "2026-10"), per_month=60, seed=2)

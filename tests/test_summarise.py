@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.summarise import (
+from kmsynth.synthesis.summarise import (
     ExtractiveSummariser,
     Sentence,
     Summariser,
@@ -389,7 +389,7 @@ def test_pick_quotes_one_per_author_consent_exclusions() -> None:
     ],
 )
 def test_courtesy_is_not_summarised_or_quoted(text: str, courtesy: bool) -> None:
-    from kmsynth.summarise import is_courtesy, usable
+    from kmsynth.synthesis.summarise import is_courtesy, usable
 
     assert is_courtesy(text) is courtesy
     s = _sent(text, "1", quotable=True)

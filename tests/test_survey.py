@@ -13,7 +13,7 @@ import pytest
 
 from kmsynth.config import load_config
 from kmsynth.errors import InputError
-from kmsynth.survey import (DONT_KNOW, SCALES, LikertScale, compare_waves, item_table, likert_figure,
+from kmsynth.survey.survey import (DONT_KNOW, SCALES, LikertScale, compare_waves, item_table, likert_figure,
                             load_survey, mean_ci, normalise_label, parse_likert, register_scale,
                             survey_section, theme_open_question, wilson_ci)
 
@@ -266,7 +266,7 @@ def test_open_answers_themed_with_shares_and_quotes_only_with_consent(small_surv
 
 @pytest.mark.slow
 def test_open_question_themes_hide_small_themes_and_the_unthemed_rest() -> None:
-    from kmsynth.embed import get_embedder
+    from kmsynth.embed.embedders import get_embedder
 
     rng = random.Random(0)
     answers = ([rng.choice(ANSWERS["time"]) for _ in range(30)] + [rng.choice(ANSWERS["slides"]) for _ in range(30)]

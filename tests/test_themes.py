@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from kmsynth.errors import InputError
-from kmsynth.themes import (OUTLIER, ThemeResult, apply_stable_ids, default_min_theme_size,
+from kmsynth.themes.model import (OUTLIER, ThemeResult, apply_stable_ids, default_min_theme_size,
                             fit_themes, language_coverage, match_themes, theme_changes,
                             themes_by_group, themes_over_time)
 
@@ -46,7 +46,7 @@ def make_corpus(n_per_topic: int, seed: int, topics=TOPICS) -> tuple[list[str], 
 
 @pytest.fixture(scope="module")
 def embedder():
-    from kmsynth.embed import get_embedder
+    from kmsynth.embed.embedders import get_embedder
 
     return get_embedder("tfidf")
 
@@ -104,8 +104,8 @@ def test_same_assignments_in_a_new_process(tmp_path: Path) -> None:
     (tmp_path / "docs.json").write_text(json.dumps(texts))
     script = (
         "import json,sys\n"
-        "from kmsynth.embed import get_embedder\n"
-        "from kmsynth.themes import fit_themes\n"
+        "from kmsynth.embed.embedders import get_embedder\n"
+        "from kmsynth.themes.model import fit_themes\n"
         "t=json.load(open(sys.argv[1]))\n"
         "e=get_embedder('tfidf'); e.fit(t)\n"
         "r=fit_themes(t, embedder=e, seed=11)\n"
@@ -178,7 +178,7 @@ def test_min_theme_size_scales() -> None:
 
 
 def test_cli_themes_writes_the_contract_files(tmp_path: Path, capsys) -> None:
-    from kmsynth.cli import main
+    from kmsynth.cli.main import main
 
     texts, _ = make_corpus(30, seed=5)
     texts[3] = ""  # an empty row: excluded, still one assignments row

@@ -12,7 +12,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from kmsynth.curation import Curation
+from kmsynth.themes.curation import Curation
 from kmsynth.workbench import Workbench
 
 ROOT = Path(__file__).resolve().parent.parent

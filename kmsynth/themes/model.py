@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import InputError
+from kmsynth.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _vectorizer(n_docs: int, ngram_range: tuple[int, int] = (1, 2)):
 
 
 def _pillar_table():
-    from .schemas import pillars
+    from kmsynth.ingest.schemas import pillars
 
     return pillars()
 
@@ -474,7 +474,7 @@ def make_label(words: Sequence[str], n: int = 3) -> str:
 
 
 def _pillar_name(pillar: int | None) -> str:
-    from .schemas import pillar_name
+    from kmsynth.ingest.schemas import pillar_name
 
     return "" if pillar is None else pillar_name(int(pillar))
 
@@ -607,7 +607,7 @@ def theme_changes(previous: ThemeResult | None, current: ThemeResult, *, prev_to
 def themes_over_time(assignments: pd.DataFrame, dates: pd.Series, *, k: int,
                      freq: str = "M") -> pd.DataFrame:
     """Documents per theme per period (rows: period 'YYYY-MM', columns: theme_id), suppressed."""
-    from .privacy import suppress_small_cells
+    from kmsynth.protect.privacy import suppress_small_cells
 
     d = pd.to_datetime(dates.values, utc=True)
     period = pd.Series(d.tz_convert(None).to_period(freq).astype(str), index=assignments.index)
@@ -618,7 +618,7 @@ def themes_over_time(assignments: pd.DataFrame, dates: pd.Series, *, k: int,
 
 def themes_by_group(assignments: pd.DataFrame, groups: pd.Series, *, k: int) -> pd.DataFrame:
     """Documents per theme (rows) per group value (columns: region, country, source...), suppressed."""
-    from .privacy import suppress_small_cells
+    from kmsynth.protect.privacy import suppress_small_cells
 
     g = pd.Series(groups.values, index=assignments.index).fillna("(not stated)").replace("", "(not stated)")
     table = pd.crosstab(assignments["theme_id"], g)

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .config import MIN_CELL_FLOOR
+from kmsynth.config import MIN_CELL_FLOOR
 
 log = logging.getLogger(__name__)
 

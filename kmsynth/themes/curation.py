@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import InputError
-from .themes import OUTLIER, ThemeResult, _pillar_name, make_label
+from kmsynth.errors import InputError
+from kmsynth.themes.model import OUTLIER, ThemeResult, _pillar_name, make_label
 
 ACTIONS = {
     "rename": ("theme", "label"),

@@ -41,8 +41,8 @@ def client_for(address: str | None, n_workers: int = 2):
 
 def _protect_part(part: pd.DataFrame, free_text: list[str], secret: bytes, names: list[str],
                   places: list[str], quotable_sources, text_col: str | None) -> tuple[pd.DataFrame, dict]:
-    from .lang import fill_languages
-    from .privacy import protect_table
+    from kmsynth.protect.languages import fill_languages
+    from kmsynth.protect.privacy import protect_table
 
     prot = protect_table(part, free_text, key=secret, block_names=names, places=places,
                          quotable_sources=quotable_sources)
@@ -55,10 +55,10 @@ def _protect_part(part: pd.DataFrame, free_text: list[str], secret: bytes, names
 def prepare_distributed(kind: str, path, config, client, *, mapping=None, id_col=None, text_col=None,
                         npartitions: int | None = None):
     """Like `prepare.prepare`, with the per-row work spread over the Dask workers."""
-    from .io import load_mapping, load_table
-    from .prepare import Prepared
-    from .privacy import pseudonym_key
-    from .schemas import SPECS
+    from kmsynth.ingest.read import load_mapping, load_table
+    from kmsynth.ingest.prepare import Prepared
+    from kmsynth.protect.privacy import pseudonym_key
+    from kmsynth.ingest.schemas import SPECS
 
     mapping = mapping if mapping is not None else config.data.mapping
     if isinstance(mapping, (str, Path)):
@@ -114,7 +114,7 @@ def fit_themes_large(texts: Sequence[str], ids: Sequence[str] | None = None, *, 
                      seed: int = 42, **kw):
     """Themes for any corpus size: a full fit up to `sample_size` texts; above it, fit on a
     seeded sample (proportional to each stratum) and assign the rest to the nearest centroid."""
-    from .themes import OUTLIER, ThemeResult, fit_themes
+    from kmsynth.themes.model import OUTLIER, ThemeResult, fit_themes
 
     n = len(texts)
     ids = [str(i) for i in (ids if ids is not None else range(1, n + 1))]

@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import AlreadyRunning, InputError
+from kmsynth.errors import AlreadyRunning, InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 log = logging.getLogger("kmsynth")
@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _config(args: argparse.Namespace):
-    from .config import load_config
+    from kmsynth.config import load_config
 
     return load_config(getattr(args, "config", None))
 
@@ -37,7 +37,7 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .prepare import prepare
+    from kmsynth.ingest.prepare import prepare
 
     cfg = _config(args)
     prep = prepare(args.kind, args.path, cfg, mapping=args.mapping)
@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if any(prep.redactions.values()):
         out.append("  redacted: " + ", ".join(f"{k} {v}" for k, v in prep.redactions.items() if v))
     if args.kind == "survey" and prep.mapping.likert:
-        from .survey import survey_data
+        from kmsynth.survey.survey import survey_data
 
         data = survey_data(prep, args.path)  # answers on no known scale: InputError (exit 2)
         out.append("  Likert items: " + "; ".join(f"{c} ({data.scales[c]})" for c in data.items))
@@ -109,7 +109,7 @@ def command(register: Callable[[argparse._SubParsersAction], None]):
 
 
 def _load_commands() -> None:
-    from . import commands  # noqa: F401  (registers the other sub-commands)
+    from kmsynth.cli import commands  # noqa: F401  (registers the other sub-commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

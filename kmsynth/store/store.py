@@ -10,7 +10,7 @@
         store.shared_breakdown(by=["region"])                   # fully suppressed, to publish
 
 What it holds (one table each): ``posts``, ``survey_responses``, ``findings`` and ``lessons``
-(redacted text only, as ``kmsynth.prepare`` leaves it: id, ``version``, ``content_sha256``,
+(redacted text only, as ``kmsynth.ingest.prepare`` leaves it: id, ``version``, ``content_sha256``,
 ``first_seen_run``, ``ingested_at``, the canonical columns, and ``extra`` JSON for any other
 column, e.g. a survey's item and open-answer columns); ``embeddings`` (model_id, text_sha256,
 vector FLOAT[]); ``theme_runs``, ``themes`` (with stable ids and centroids) and
@@ -35,7 +35,7 @@ Small cells: ``v_monthly_counts_shared`` blanks (NULL) every count below the sto
 ``min_cell`` setting, cell by cell. That is *primary* suppression only: plain SQL cannot do the
 secondary suppression that stops a hidden cell from being recovered from totals, so do not
 publish that view's rows next to totals. To publish a breakdown use
-:meth:`Store.shared_breakdown`, which applies :func:`kmsynth.privacy.suppress_small_cells`
+:meth:`Store.shared_breakdown`, which applies :func:`kmsynth.protect.privacy.suppress_small_cells`
 (primary and secondary) to the whole table.
 
 Concurrency: one writer at a time. A writer holds ``<store>.lock`` (filelock); a second writer
@@ -79,13 +79,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import AlreadyRunning, InputError, KmsynthError
+from kmsynth.errors import AlreadyRunning, InputError, KmsynthError
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 
-#: kind -> table; the kinds are those of kmsynth.schemas.SPECS
+#: kind -> table; the kinds are those of kmsynth.ingest.schemas.SPECS
 TABLE = {"posts": "posts", "survey": "survey_responses", "findings": "findings", "lessons": "lessons"}
 ID_COL = {"posts": "post_id", "survey": "response_id", "findings": "finding_id", "lessons": "lesson_id"}
 DATE_COL = {"posts": "created_at", "survey": "submitted_at"}
@@ -112,7 +112,7 @@ _LOCK_ERRORS = ("could not set lock", "conflicting lock", "different configurati
 
 
 def text_key(text: str) -> str:
-    """sha256 of a text: the embedding key (the same as kmsynth.embed.text_key, and as DuckDB's
+    """sha256 of a text: the embedding key (the same as kmsynth.embed.embedders.text_key, and as DuckDB's
     sha256(text), which the store uses in SQL)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -195,7 +195,7 @@ def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
     idc, cols = ID_COL[kind], COLUMNS[kind]
     if idc not in table.columns:
         raise InputError(f"the {kind} table has no {idc!r} column", column=idc,
-                         hint="pass the table that kmsynth.prepare returned")
+                         hint="pass the table that kmsynth.ingest.prepare returned")
     raw = sorted(RAW_COLUMNS & set(map(str, table.columns)))
     if raw:
         raise InputError(f"the {kind} table still has identifying column(s) {', '.join(raw)}; the store "
@@ -347,7 +347,7 @@ _V3_VIEWS = "\n".join([
 def _m3(con) -> None:
     """Per-kind record tables (moved out of `records`, hashes recomputed), stable theme ids,
     pillar ids, theme metadata, decision keys and the analysts' views."""
-    from .schemas import pillars
+    from kmsynth.ingest.schemas import pillars
 
     con.execute("""
         DROP VIEW IF EXISTS v_posts; DROP VIEW IF EXISTS v_monthly_counts_shared;
@@ -652,7 +652,7 @@ class Store:
     def set_setting(self, key: str, value: Any) -> None:
         """Set a store setting; `min_cell` (k of small-cell suppression) must be at least 5."""
         if key == "min_cell":
-            from .config import MIN_CELL_FLOOR
+            from kmsynth.config import MIN_CELL_FLOOR
 
             try:
                 value = int(value)
@@ -864,7 +864,7 @@ class Store:
     def previous_theme_run(self, month: str, kind: str = "posts"):
         """The latest theme run of a month before `month`, as a ThemeResult keyed by stable ids
         (themes, assignments, centroids; no document embeddings), or None."""
-        from .themes import ThemeResult
+        from kmsynth.themes.model import ThemeResult
 
         with self._read() as con:
             row = con.execute("SELECT run_id, params, embedder_id, outlier_share FROM v_latest_theme_runs "
@@ -995,9 +995,9 @@ class Store:
     def shared_breakdown(self, by: Sequence[str] = ("region",), months: Sequence[str] | None = None,
                          k: int | None = None) -> pd.DataFrame:
         """Monthly counts (rows: months, columns: `by` groups) with full small-cell suppression
-        (primary and secondary, kmsynth.privacy.suppress_small_cells) at k = the store's
+        (primary and secondary, kmsynth.protect.privacy.suppress_small_cells) at k = the store's
         min_cell unless given: the table to publish. Empty groups are labelled '(not given)'."""
-        from .privacy import suppress_small_cells
+        from kmsynth.protect.privacy import suppress_small_cells
 
         k = int(k or self.min_cell)
         by = [by] if isinstance(by, str) else list(by)

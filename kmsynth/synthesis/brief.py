@@ -25,9 +25,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .config import MIN_CELL_FLOOR, Config
-from .errors import InputError
-from .summarise import (
+from kmsynth.config import MIN_CELL_FLOOR, Config
+from kmsynth.errors import InputError
+from kmsynth.synthesis.summarise import (
     ExtractiveSummariser,
     Sentence,
     Summariser,
@@ -326,7 +326,7 @@ def _shown(counts: pd.Series, k: int) -> tuple[list[str], bool]:
 
     Only names are published, never their counts, so no hidden count can be recovered from a
     total: secondary suppression (which would hide a large group too) is not needed here."""
-    from .privacy import suppress_small_cells
+    from kmsynth.protect.privacy import suppress_small_cells
 
     counts = counts[counts > 0]
     if counts.empty:
@@ -354,7 +354,7 @@ def build_brief(
     posts: the table `prepare("posts", ...)` returns (post_id, text, created_at, author_id,
         region, country, language, quotable, ...). Raw, unredacted text must never be passed.
     theme_result: a ThemeResult whose assignments' doc_id are post ids; fitted with
-        `kmsynth.themes.fit_themes` when None (and there are at least 20 posts).
+        `kmsynth.themes.model.fit_themes` when None (and there are at least 20 posts).
     config: thresholds (privacy.min_cell as k, brief.*) and the embedder when none is given.
     k, min_posts, seed: override the config's privacy.min_cell, brief.min_posts, themes.seed.
     summariser: any `Summariser`; the default is the offline `ExtractiveSummariser`.
@@ -371,7 +371,7 @@ def build_brief(
     posts = posts.reset_index(drop=True).copy()
     posts["post_id"] = posts["post_id"].astype(str)
     if embedder is None:
-        from .embed import embedder_from_config
+        from kmsynth.embed.embedders import embedder_from_config
 
         embedder = embedder_from_config(cfg)
         if embedder.model_id.startswith("tfidf"):
@@ -389,7 +389,7 @@ def build_brief(
 
     fitted = theme_result is None and len(posts) >= MIN_POSTS_FOR_THEMES
     if fitted:
-        from .themes import fit_themes
+        from kmsynth.themes.model import fit_themes
 
         langs = posts["language"].astype(str).tolist() if "language" in posts.columns else None
         theme_result = fit_themes(
@@ -588,7 +588,7 @@ def build_brief(
 
 def curation_exclusions(path: str | os.PathLike) -> set[str]:
     """Post ids a reviewer excluded from quoting (exclude_quote decisions in the curation file)."""
-    from .curation import Curation
+    from kmsynth.themes.curation import Curation
 
     return {
         str(d["post"]) for d in Curation.load(path).decisions if d.get("action") == "exclude_quote"
@@ -763,7 +763,7 @@ def _method(
 def load_theme_run(folder: str | os.PathLike) -> Any:
     """A ThemeResult from a `kmsynth themes` output folder (themes.csv + assignments.csv), or
     from a folder written by ThemeResult.save."""
-    from .themes import ThemeResult
+    from kmsynth.themes.model import ThemeResult
 
     src = Path(folder)
     if (src / "theme_model.json").is_file():

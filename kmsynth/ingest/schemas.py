@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import InputError, Problem
+from kmsynth.errors import InputError, Problem
 
 Kind = Literal["posts", "survey", "findings", "lessons", "documents"]
 KINDS: tuple[str, ...] = ("posts", "survey", "findings", "lessons")

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import html as h
-from .config import Config
-from .errors import InputError
-from .manifest import package_versions
-from .trends import (biggest_increase, glance, month_of, monthly_counts, months_up_to,
+from kmsynth import html as h
+from kmsynth.config import Config
+from kmsynth.errors import InputError
+from kmsynth.manifest import package_versions
+from kmsynth.synthesis.trends import (biggest_increase, glance, month_of, monthly_counts, months_up_to,
                      previous_month, trend_figure)
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class MonthlyReport:
 
 def _sha(path: Path | None) -> str | None:
     """sha256 of a file, None when there is no such file."""
-    from .io import sha256_file
+    from kmsynth.ingest.read import sha256_file
 
     return sha256_file(path) if path is not None and Path(path).is_file() else None
 
@@ -145,7 +145,7 @@ def _sha(path: Path | None) -> str | None:
 def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
                 min_words: int = 8, max_words: int = 40) -> list[str]:
     """Up to n short sentences, verbatim from quotable redacted posts, one per author per report."""
-    from .themes import _SENT
+    from kmsynth.themes.model import _SENT
 
     by_id = table.set_index("post_id")
     out = []
@@ -175,9 +175,9 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
                          curation: str | Path | None = None, show_progress: bool = False,
                          dask: str | None = None) -> MonthlyReport:
     """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`."""
-    from .embed import embedder_from_config
-    from .prepare import prepare
-    from .themes import (OUTLIER, ThemeResult, apply_stable_ids, classify_pillars, fit_themes,
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.ingest.prepare import prepare
+    from kmsynth.themes.model import (OUTLIER, ThemeResult, apply_stable_ids, classify_pillars, fit_themes,
                          match_themes, simple_summaries, theme_changes)
 
     t0 = time.perf_counter()
@@ -187,7 +187,7 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
         raise InputError("no posts file configured", hint="set data.posts in kmsynth.yml or pass --posts")
     client = None
     if dask:  # reading stays here; redaction, languages and embedding go to the Dask workers
-        from .scale import client_for, prepare_distributed
+        from kmsynth.themes.large import client_for, prepare_distributed
 
         client = client_for(dask)
         prep = prepare_distributed("posts", config.data.posts, config, client)
@@ -209,7 +209,7 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     notes: list[str] = []
     store = None
     if config.data.store is not None:  # history accumulates in the store; only new texts embedded
-        from .store import Store, StoreEmbeddingCache
+        from kmsynth.store.store import Store, StoreEmbeddingCache
 
         store = Store.open(config.data.store)
         upto = month_of(prep.table["created_at"]) <= month
@@ -218,7 +218,7 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
                      f"{c.unchanged} already stored.")
         emb = StoreEmbeddingCache(emb, store)
     if client is not None:
-        from .scale import embed_distributed
+        from kmsynth.themes.large import embed_distributed
 
         inner = emb
         emb = _PrecomputedEmbedder(inner, dict(zip(posts["text"], embed_distributed(posts["text"].tolist(), inner, client))))
@@ -249,7 +249,7 @@ class _PrecomputedEmbedder:
 
 
 def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):
-    from .themes import (ThemeResult, apply_stable_ids, classify_pillars, fit_themes, match_themes,
+    from kmsynth.themes.model import (ThemeResult, apply_stable_ids, classify_pillars, fit_themes, match_themes,
                          simple_summaries, theme_changes)
 
     k = config.privacy.min_cell
@@ -281,7 +281,7 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
     current = fit(cur_posts)
     theme_rows = pd.DataFrame()
     changes = pd.DataFrame(columns=["theme_id", "label", "size", "previous_size", "status"])
-    from .curation import Curation, apply_curation
+    from kmsynth.themes.curation import Curation, apply_curation
 
     cur_file = Curation.load(curation) if curation else None
     excluded_quotes: set[str] = set()

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import InputError, Problem
-from .schemas import KINDS, SPECS, TableSpec, check_rows, normalise_header
+from kmsynth.errors import InputError, Problem
+from kmsynth.ingest.schemas import KINDS, SPECS, TableSpec, check_rows, normalise_header
 
 log = logging.getLogger(__name__)
 

@@ -34,9 +34,9 @@ from typing import Any, Iterable, Mapping as TMapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .config import MIN_CELL_FLOOR, Config
-from .errors import InputError, Problem
-from .privacy import suppress_small_cells
+from kmsynth.config import MIN_CELL_FLOOR, Config
+from kmsynth.errors import InputError, Problem
+from kmsynth.protect.privacy import suppress_small_cells
 
 log = logging.getLogger(__name__)
 
@@ -744,7 +744,7 @@ def fit_open_themes(texts: Sequence[str], ids: Sequence[str] | None = None, *, e
     """`themes.fit_themes` with the settings for short survey answers: no pillar guidance
     (feedback is about the event, not the six pillars), and themes at least k answers large
     (smaller ones could not be shown anyway) or the corpus default if larger."""
-    from .themes import default_min_theme_size, fit_themes
+    from kmsynth.themes.model import default_min_theme_size, fit_themes
 
     size = min_theme_size or max(k, default_min_theme_size(len(texts)))
     return fit_themes(list(texts), list(ids) if ids is not None else None, embedder=embedder,
@@ -763,7 +763,7 @@ def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None
     `n_quotes` quotes. Both are verbatim answers of respondents marked quotable, passing the
     quote rules of `summarise.quote_problem`, at most one per respondent across calls sharing
     `used`. Fewer than 20 answers are not themed (the note says so)."""
-    from .summarise import ExtractiveSummariser, pick_quotes, quote_problem, split_sentences
+    from kmsynth.synthesis.summarise import ExtractiveSummariser, pick_quotes, quote_problem, split_sentences
 
     text = answers.astype("string").fillna("").str.strip()
     ok = text.ne("").to_numpy()
@@ -876,7 +876,7 @@ def load_survey(path, config: Config | None = None, *, mapping=None,
     """`prepare("survey", path, config, mapping=...)`, then score every Likert item the mapping
     declares (`likert:`), its scale detected unless `scales[item]` names it. All unknown labels
     of all items are reported in one InputError (file, row, line, response id, column)."""
-    from .prepare import prepare
+    from kmsynth.ingest.prepare import prepare
 
     return survey_data(prepare("survey", path, config, mapping=mapping), path, scales=scales)
 
@@ -988,7 +988,7 @@ class SurveySection:
     # -- HTML -----------------------------------------------------------------------------
 
     def html_overview(self) -> str:
-        from . import html as h
+        from kmsynth import html as h
 
         parts = [h.paragraph(f"{self.n_responses} responses ({self.period}). Likert items on a 1-5 scale; "
                              f"'don't know' and blank answers are counted apart and are never in a mean. "
@@ -1005,7 +1005,7 @@ class SurveySection:
         return h.section(self.title, "".join(parts))
 
     def html_breakdowns(self) -> str:
-        from . import html as h
+        from kmsynth import html as h
 
         parts = []
         for col, t in self.breakdowns.items():
@@ -1025,7 +1025,7 @@ class SurveySection:
         return h.section("Results by group", "".join(parts)) if parts else ""
 
     def html_waves(self) -> str:
-        from . import html as h
+        from kmsynth import html as h
 
         if self.waves is None:
             return ""
@@ -1051,7 +1051,7 @@ class SurveySection:
         return h.section("Waves compared", "".join(parts))
 
     def html_open_ended(self) -> str:
-        from . import html as h
+        from kmsynth import html as h
 
         parts = []
         for i, q in enumerate(self.open_ended):
@@ -1082,7 +1082,7 @@ class SurveySection:
         return h.section("Open questions", "".join(parts)) if parts else ""
 
     def html_method(self) -> str:
-        from . import html as h
+        from kmsynth import html as h
 
         return h.section("How these figures were made", h.bullet_list(self.method))
 
@@ -1110,8 +1110,8 @@ def survey_section(source, config: Config | None = None, *, mapping=None, month:
     (default: the last two in time). k: small-cell threshold (default privacy.min_cell, at
     least 5). embedder: an Embedder or a name (minilm, static, tfidf); default from config.
     """
-    from .config import load_config
-    from .embed import embedder_from_config, get_embedder
+    from kmsynth.config import load_config
+    from kmsynth.embed.embedders import embedder_from_config, get_embedder
 
     cfg = config or load_config(None)
     k = int(k if k is not None else cfg.privacy.min_cell)

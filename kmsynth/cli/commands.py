@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import argparse
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from .cli import command
-from .errors import InputError
+from kmsynth.cli.main import command
+from kmsynth.errors import InputError
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE_DIR = Path(str(resources.files("kmsynth") / "resources" / "sample"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -37,11 +38,11 @@ def cmd_themes(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from .cli import _config
-    from .embed import embedder_from_config
-    from .manifest import package_versions, utc_now, write_json
-    from .prepare import prepare
-    from .themes import fit_themes, language_coverage, simple_summaries, write_theme_outputs
+    from kmsynth.cli.main import _config
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.manifest import package_versions, utc_now, write_json
+    from kmsynth.ingest.prepare import prepare
+    from kmsynth.themes.model import fit_themes, language_coverage, simple_summaries, write_theme_outputs
 
     t0 = time.perf_counter()
     cfg = _config(args)
@@ -55,7 +56,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
         cfg.themes.min_theme_size = args.min_theme_size
     client = None
     if args.dask:
-        from .scale import client_for, prepare_distributed
+        from kmsynth.themes.large import client_for, prepare_distributed
 
         client = client_for(args.dask)
         prep = prepare_distributed("documents", args.path, cfg, client, mapping=None, id_col=args.id_col,
@@ -76,7 +77,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     if embedder.model_id.startswith("tfidf"):
         embedder.fit(table["text"].tolist())
     if client is not None:
-        from .scale import embed_distributed, fit_themes_large
+        from kmsynth.themes.large import embed_distributed, fit_themes_large
 
         vecs = embed_distributed(table["text"].tolist(), embedder, client)
         client.close()
@@ -95,7 +96,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     curation_file = args.curation or cfg.data.curation
     stale: list[str] = []
     if curation_file:
-        from .curation import Curation, apply_curation
+        from kmsynth.themes.curation import Curation, apply_curation
 
         result, outcome = apply_curation(result, Curation.load(curation_file), seed=cfg.themes.seed)
         stale = outcome.messages()
@@ -152,11 +153,11 @@ def cmd_link(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from .cli import _config
-    from .embed import embedder_from_config
-    from .link import Linker, read_reviewed
-    from .manifest import package_versions, utc_now, write_json
-    from .prepare import prepare
+    from kmsynth.cli.main import _config
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.link.linker import Linker, read_reviewed
+    from kmsynth.manifest import package_versions, utc_now, write_json
+    from kmsynth.ingest.prepare import prepare
 
     t0 = time.perf_counter()
     if args.top_k < 1:
@@ -224,10 +225,10 @@ def _brief(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from .brief import build_brief, load_theme_run, write_brief
-    from .cli import _config
-    from .embed import embedder_from_config
-    from .prepare import prepare
+    from kmsynth.synthesis.brief import build_brief, load_theme_run, write_brief
+    from kmsynth.cli.main import _config
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.ingest.prepare import prepare
 
     if Path(args.out).suffix.lower() not in (".md", ".html", ".htm", ".docx"):
         raise InputError("the brief's file name must end in .md, .html or .docx", file=args.out)
@@ -271,7 +272,7 @@ def _report(sub: argparse._SubParsersAction) -> None:
 def _print_run(res) -> int:
     import sys
 
-    from .cli import EXIT_INTERNAL
+    from kmsynth.cli.main import EXIT_INTERNAL
 
     if res.status == "failed":
         print(f"kmsynth: the {res.month} report failed ({res.error}); the previous report, if any, "
@@ -283,7 +284,7 @@ def _print_run(res) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import render_monthly_report
+    from kmsynth.report.run import render_monthly_report
 
     res = render_monthly_report(args.month, config_path=args.config, out=args.out or None,
                                 posts=args.posts, survey=args.survey, findings=args.findings,
@@ -294,8 +295,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def latest_month(config_path: Path) -> str:
     """The latest month with posts in the configured posts file."""
-    from .config import load_config
-    from .io import load_table
+    from kmsynth.config import load_config
+    from kmsynth.ingest.read import load_table
 
     cfg = load_config(config_path)
     loaded = load_table("posts", cfg.data.posts, mapping=cfg.data.mapping)
@@ -313,7 +314,7 @@ def _demo(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .report import render_monthly_report
+    from kmsynth.report.run import render_monthly_report
 
     config = SAMPLE_DIR / "kmsynth.yml"
     if not config.is_file():

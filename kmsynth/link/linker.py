@@ -33,7 +33,7 @@ from typing import Any, Mapping as TMapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from kmsynth.errors import InputError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def _resolve_calibration(embedder, given: TMapping[str, Any] | None) -> tuple[st
     key = calibration_key(embedder)
     if key == "default":
         log.warning("no link calibration for embedder %s: using the minilm one; scores and the "
-                    "threshold may be off (fit one with kmsynth.link.calibrate)",
+                    "threshold may be off (fit one with kmsynth.link.linker.calibrate)",
                     getattr(embedder, "model_id", "?"))
         key = "minilm"
     return key, dict(raw[key])
@@ -303,7 +303,7 @@ def _check_table(df: pd.DataFrame | None, kind: str, id_col: str) -> pd.DataFram
     if problems:
         p = problems[0]
         raise InputError(f"the {what} has {len(problems)} bad row(s)", row=p.row, column=p.column,
-                         hint="load it with kmsynth.prepare.prepare, which excludes such rows with a reason",
+                         hint="load it with kmsynth.ingest.prepare.prepare, which excludes such rows with a reason",
                          problems=problems)
     out = df.reset_index(drop=True).copy()
     out[id_col] = ids.to_numpy()
@@ -312,7 +312,7 @@ def _check_table(df: pd.DataFrame | None, kind: str, id_col: str) -> pd.DataFram
 
 def _pillar_label(v: Any, blank: str = "(no pillar)") -> str:
     """A pillar id, number-like text or name -> the pillar's name; anything else -> `blank`."""
-    from .schemas import parse_pillar, pillar_name
+    from kmsynth.ingest.schemas import parse_pillar, pillar_name
 
     if _blank(v):
         return blank
@@ -619,7 +619,7 @@ class Linker:
             "best_score": [round(float(top["score"].get(i, np.nan)), 4) for i in idx],
             "theme_id": pd.array([pd.NA] * len(idx), dtype="Int64"), "theme": ""})
         if len(idx) >= max(20, self.gap_themes_min) and self.embedder is not None:
-            from .themes import fit_themes
+            from kmsynth.themes.model import fit_themes
 
             texts = f["text"].astype(str).iloc[idx].tolist()
             res = fit_themes(texts, out["finding_id"].tolist(), embedder=self.embedder,
@@ -673,7 +673,7 @@ def evidence_map(links: pd.DataFrame, lessons: pd.DataFrame, *, k: int | None = 
     These are counts of evaluation findings, not of people, so they are exact by default; pass
     `k` (e.g. the config's privacy.min_cell) to hide cells below k with secondary suppression.
     """
-    from .schemas import LESSON_TYPES, pillars
+    from kmsynth.ingest.schemas import LESSON_TYPES, pillars
 
     L = lessons.drop_duplicates("lesson_id").set_index("lesson_id")
     meta = pd.DataFrame({"pillar": [_pillar_label(v) for v in (L["pillar"] if "pillar" in L else [""] * len(L))],
@@ -686,7 +686,7 @@ def evidence_map(links: pd.DataFrame, lessons: pd.DataFrame, *, k: int | None = 
     out = table.reindex(index=rows, columns=cols, fill_value=0).fillna(0).astype(int)
     out.index.name, out.columns.name = "pillar", "lesson type"
     if k is not None:
-        from .privacy import suppress_small_cells
+        from kmsynth.protect.privacy import suppress_small_cells
 
         out = suppress_small_cells(out, k)
     return out
@@ -698,8 +698,8 @@ def read_reviewed(path: str | Path) -> pd.DataFrame:
     Returns finding_id, lesson_id, decision (lower case) for the rows with a decision. All bad
     rows are reported at once (row = 1-based data row, as in the ledger); cell text never is.
     """
-    from .io import read_raw
-    from .schemas import normalise_header
+    from kmsynth.ingest.read import read_raw
+    from kmsynth.ingest.schemas import normalise_header
 
     raw = read_raw(path)
     name = raw.file
@@ -814,9 +814,9 @@ def evidence_heatmap(emap: pd.DataFrame):
 
 def links_section_html(findings_path: str | Path, lessons_path: str | Path, config) -> str:
     """The monthly report's evaluation-links section (escaped HTML)."""
-    from . import html as h
-    from .embed import embedder_from_config
-    from .prepare import prepare
+    from kmsynth import html as h
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.ingest.prepare import prepare
 
     f = prepare("findings", findings_path, config).table
     l_ = prepare("lessons", lessons_path, config).table

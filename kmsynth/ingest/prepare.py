@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config, load_config
-from .errors import Problem
-from .io import Ledger, Loaded, Mapping, load_mapping, load_table
-from .lang import fill_languages
-from .privacy import protect_table, pseudonym_key
-from .schemas import SPECS
+from kmsynth.config import Config, load_config
+from kmsynth.errors import Problem
+from kmsynth.ingest.read import Ledger, Loaded, Mapping, load_mapping, load_table
+from kmsynth.protect.languages import fill_languages
+from kmsynth.protect.privacy import protect_table, pseudonym_key
+from kmsynth.ingest.schemas import SPECS
 
 
 @dataclass

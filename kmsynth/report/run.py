@@ -20,16 +20,17 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .config import Config, load_config
-from .errors import AlreadyRunning, InputError, KmsynthError
-from .manifest import package_versions, utc_now, write_json
-from .monthly import MonthlyReport, build_monthly_report, check_month
+from kmsynth.config import Config, load_config
+from kmsynth.errors import AlreadyRunning, InputError, KmsynthError
+from kmsynth.manifest import package_versions, utc_now, write_json
+from kmsynth.report.sections import MonthlyReport, build_monthly_report, check_month
 
 log = logging.getLogger(__name__)
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "monthly_report.ipynb"
+NOTEBOOK = Path(str(resources.files("kmsynth") / "resources" / "notebooks" / "monthly_report.ipynb"))
 REQUIRED_SECTIONS = ("setup", "header", "glance", "themes", "trends", "method")
 
 
@@ -65,7 +66,7 @@ def apply_overrides(cfg: Config, **over: Any) -> Config:
 def optional_section(report: MonthlyReport, name: str) -> str:
     """Survey results or evaluation links, when their inputs are configured ('' otherwise).
 
-    Delegates to `kmsynth.survey.survey_section_html` / `kmsynth.link.links_section_html`.
+    Delegates to `kmsynth.survey.survey.survey_section_html` / `kmsynth.link.linker.links_section_html`.
     An error here makes the run 'partial', never 'failed': the section is left out, a marker
     output (MISSING_MIME) tells `check_executed`, and the page says the section is missing.
     """
@@ -74,7 +75,7 @@ def optional_section(report: MonthlyReport, name: str) -> str:
     except Exception as exc:  # noqa: BLE001 - any failure leaves this section out, not the report
         from IPython.display import display
 
-        from .html import esc
+        from kmsynth.html import esc
 
         log.warning("section %s left out (%s)", name, type(exc).__name__)
         display({MISSING_MIME: {"section": name, "reason": type(exc).__name__}}, raw=True)
@@ -90,13 +91,13 @@ def _optional_section(report: MonthlyReport, name: str) -> str:
     if name == "survey":
         if cfg.data.survey is None:
             return ""
-        from .survey import survey_section_html
+        from kmsynth.survey.survey import survey_section_html
 
         return survey_section_html(cfg.data.survey, cfg, month=report.month)
     if name == "links":
         if cfg.data.findings is None or cfg.data.lessons is None:
             return ""
-        from .link import links_section_html
+        from kmsynth.link.linker import links_section_html
 
         return links_section_html(cfg.data.findings, cfg.data.lessons, cfg)
     raise ValueError(f"unknown section {name!r}")
@@ -201,7 +202,7 @@ def to_html(executed: Path, title: str) -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
-    from .html import CSP, esc
+    from kmsynth.html import CSP, esc
 
     nb = nbformat.read(executed, as_version=4)
     for i, cell in enumerate(nb.cells):  # papermill's injected cell has a random id
@@ -344,7 +345,7 @@ def render_monthly_report(month: str, *, config_path: str | Path | None = None, 
 
 
 def _sha(path: Path | None) -> str | None:
-    from .monthly import _sha as sha
+    from kmsynth.report.sections import _sha as sha
 
     return sha(path)
 
@@ -371,7 +372,7 @@ def _record_run(out: Path, manifest: dict[str, Any]) -> None:
 
 def write_index(out: Path) -> Path:
     """reports/index.html: every published month with its status, and the last attempt per month."""
-    from .html import CSP, CSS, esc
+    from kmsynth.html import CSP, CSS, esc
 
     runs = json.loads((out / "runs.json").read_text("utf-8")) if (out / "runs.json").is_file() else []
     last_attempt: dict[str, dict] = {}

@@ -1,0 +1,41 @@
+"""Link evaluation findings to the lessons inventory; gaps and the evidence map."""
+
+from kmsynth.link.linker import (  # noqa: F401
+    DECISIONS,
+    FEATURES,
+    LINK_COLUMNS,
+    GAP_COLUMNS,
+    analyse,
+    tokens,
+    sentences,
+    SparseBM25,
+    calibration_key,
+    LinkResult,
+    Linker,
+    evidence_map,
+    read_reviewed,
+    link_findings_to_lessons,
+    calibrate,
+    evidence_heatmap,
+    links_section_html,
+)
+
+__all__ = [
+    "DECISIONS",
+    "FEATURES",
+    "LINK_COLUMNS",
+    "GAP_COLUMNS",
+    "analyse",
+    "tokens",
+    "sentences",
+    "SparseBM25",
+    "calibration_key",
+    "LinkResult",
+    "Linker",
+    "evidence_map",
+    "read_reviewed",
+    "link_findings_to_lessons",
+    "calibrate",
+    "evidence_heatmap",
+    "links_section_html",
+]

@@ -1,0 +1,29 @@
+"""The DuckDB store: versioned tables, embeddings, theme runs, decisions, views."""
+
+from kmsynth.store.store import (  # noqa: F401
+    SCHEMA_VERSION,
+    TABLE,
+    ID_COL,
+    DATE_COL,
+    HASH_EXCLUDE,
+    RAW_COLUMNS,
+    text_key,
+    IngestCounts,
+    normalise,
+    Store,
+    StoreEmbeddingCache,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TABLE",
+    "ID_COL",
+    "DATE_COL",
+    "HASH_EXCLUDE",
+    "RAW_COLUMNS",
+    "text_key",
+    "IngestCounts",
+    "normalise",
+    "Store",
+    "StoreEmbeddingCache",
+]
