@@ -14,11 +14,17 @@ import pandas as pd
 
 from kmsynth import html as h
 from kmsynth.config import Config, load_config
-from kmsynth.themes.curation import Curation, apply_curation
 from kmsynth.errors import InputError
-from kmsynth.themes.model import (OUTLIER, ThemeResult, apply_stable_ids, fit_themes, match_themes,
-                     theme_changes)
 from kmsynth.synthesis.trends import month_of, monthly_counts, months_up_to, trend_figure
+from kmsynth.themes.curation import Curation, apply_curation
+from kmsynth.themes.model import (
+    OUTLIER,
+    ThemeResult,
+    apply_stable_ids,
+    fit_themes,
+    match_themes,
+    theme_changes,
+)
 
 
 class Workbench:

@@ -38,14 +38,19 @@ def cmd_themes(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from kmsynth.cli.main import _config
+    from kmsynth.cli.main import config_from_args
     from kmsynth.embed.embedders import embedder_from_config
-    from kmsynth.manifest import package_versions, utc_now, write_json
     from kmsynth.ingest.prepare import prepare
-    from kmsynth.themes.model import fit_themes, language_coverage, simple_summaries, write_theme_outputs
+    from kmsynth.manifest import package_versions, utc_now, write_json
+    from kmsynth.themes.model import (
+        fit_themes,
+        language_coverage,
+        simple_summaries,
+        write_theme_outputs,
+    )
 
     t0 = time.perf_counter()
-    cfg = _config(args)
+    cfg = config_from_args(args)
     if args.embedder:
         cfg.embedding.embedder = args.embedder
     if args.seed is not None:
@@ -153,18 +158,18 @@ def cmd_link(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from kmsynth.cli.main import _config
+    from kmsynth.cli.main import config_from_args
     from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.ingest.prepare import prepare
     from kmsynth.link.linker import Linker, read_reviewed
     from kmsynth.manifest import package_versions, utc_now, write_json
-    from kmsynth.ingest.prepare import prepare
 
     t0 = time.perf_counter()
     if args.top_k < 1:
         raise InputError("--top-k must be at least 1")
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         raise InputError("--threshold must be between 0 and 1")
-    cfg = _config(args)
+    cfg = config_from_args(args)
     if args.embedder:
         cfg.embedding.embedder = args.embedder
     mapping = args.mapping or cfg.data.mapping
@@ -225,14 +230,14 @@ def _brief(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from kmsynth.synthesis.brief import build_brief, load_theme_run, write_brief
-    from kmsynth.cli.main import _config
+    from kmsynth.cli.main import config_from_args
     from kmsynth.embed.embedders import embedder_from_config
     from kmsynth.ingest.prepare import prepare
+    from kmsynth.synthesis.brief import build_brief, load_theme_run, write_brief
 
     if Path(args.out).suffix.lower() not in (".md", ".html", ".htm", ".docx"):
         raise InputError("the brief's file name must end in .md, .html or .docx", file=args.out)
-    cfg = _config(args)
+    cfg = config_from_args(args)
     if args.embedder:
         cfg.embedding.embedder = args.embedder
     prep = prepare("posts", args.path, cfg, mapping=args.mapping or cfg.data.mapping)

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def _config(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace):
     from kmsynth.config import load_config
 
     return load_config(getattr(args, "config", None))
@@ -39,7 +39,7 @@ def _config(args: argparse.Namespace):
 def cmd_validate(args: argparse.Namespace) -> int:
     from kmsynth.ingest.prepare import prepare
 
-    cfg = _config(args)
+    cfg = config_from_args(args)
     prep = prepare(args.kind, args.path, cfg, mapping=args.mapping)
     t = prep.table
     src = prep.sources[0]

@@ -27,6 +27,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from kmsynth.errors import InputError
+from kmsynth.text import text_key
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -63,11 +64,6 @@ def _normalise(x: Any) -> np.ndarray:
 
 def _as_texts(texts: Sequence[str]) -> list[str]:
     return ["" if t is None else str(t) for t in texts]
-
-
-def text_key(text: str) -> str:
-    """The cache key of a text: sha256 of its UTF-8 bytes (hex)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import pandas as pd
 from kmsynth.config import Config, load_config
 from kmsynth.errors import Problem
 from kmsynth.ingest.read import Ledger, Loaded, Mapping, load_mapping, load_table
+from kmsynth.ingest.schemas import SPECS
 from kmsynth.protect.languages import fill_languages
 from kmsynth.protect.privacy import protect_table, pseudonym_key
-from kmsynth.ingest.schemas import SPECS
 
 
 @dataclass

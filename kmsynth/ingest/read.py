@@ -51,6 +51,11 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
 
 
+def sha256_if_file(path: Path | None) -> str | None:
+    """sha256 of a file, None when there is no such file."""
+    return sha256_file(path) if path is not None and Path(path).is_file() else None
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -28,19 +28,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping as TMapping, Sequence
+from typing import Any
+from typing import Mapping as TMapping
 
 import numpy as np
 import pandas as pd
 
 from kmsynth.errors import InputError, Problem
+from kmsynth.text import sentence_texts
+from kmsynth.text import stop_words as text_stop_words
 
 log = logging.getLogger(__name__)
 
 # words of two letters or more, and four-digit numbers (years, law numbers)
 _WORD = re.compile(r"[^\W\d_]{2,}|\b\d{4}\b", re.UNICODE)
 _PUNCT = re.compile(r"[.,;:!?()\[\]\"“”«»]")
-_SENT = re.compile(r"(?<=[.!?;:])\s+(?=[\"“«¿¡(]?[A-ZÀ-ÖØ-Þ0-9])")
 # ISO 639-1 -> snowball algorithm (the hub's main languages first; others snowball knows)
 _SNOWBALL = {"en": "english", "es": "spanish", "fr": "french", "pt": "portuguese",
              "ar": "arabic", "da": "danish", "nl": "dutch", "fi": "finnish", "de": "german",
@@ -77,19 +79,10 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer(_SNOWBALL.get(lang, "english"))
 
 
-@lru_cache(maxsize=None)
 def _stop_words(lang: str) -> frozenset[str]:
-    """English (scikit-learn) + the row's language (es/fr/pt from resources/stopwords.yml) + the
-    placeholders redaction leaves. Unlike theme labels, country names are kept: they count here."""
-    import yaml
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    raw = yaml.safe_load(resources.files("kmsynth.resources").joinpath("stopwords.yml").read_text("utf-8"))
-    words = set(ENGLISH_STOP_WORDS) | {str(w).lower() for w in raw.get("placeholders", [])}
-    langs = [lang] if lang in raw else [k for k in raw if k != "placeholders"] if lang in ("", "und") else []
-    for code in langs:
-        words.update(str(w).lower() for w in raw[code])
-    return frozenset(words)
+    """English and placeholders, plus the row's language (all listed ones when unknown).
+    Unlike theme labels, country names are kept: they count here."""
+    return text_stop_words(lang)
 
 
 _STEMS: dict[str, dict[str, str]] = {}
@@ -126,9 +119,8 @@ def tokens(text: str, lang: str = "en") -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    """Split a text into sentences (., !, ?, ; or : followed by a capital or a digit)."""
-    parts = [s.strip() for s in _SENT.split(str(text)) if s.strip()]
-    return parts or [str(text).strip()]
+    """The sentences of a text (`kmsynth.text.sentence_texts`)."""
+    return sentence_texts(text)
 
 
 # --------------------------------------------------------------------------------------------

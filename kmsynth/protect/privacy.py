@@ -10,10 +10,10 @@ import hmac
 import logging
 import os
 import re
-from functools import lru_cache
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from kmsynth.config import Config, load_config
 from kmsynth.errors import AlreadyRunning, InputError, KmsynthError
+from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import package_versions, utc_now, write_json
 from kmsynth.report.sections import MonthlyReport, build_monthly_report, check_month
 
@@ -320,7 +321,7 @@ def render_monthly_report(month: str, *, config_path: str | Path | None = None, 
                     "parameters": {k: v for k, v in params.items() if k not in ("state_dir",)},
                     "inputs": _input_hashes(cfg), "versions": package_versions(),
                     "seed": cfg.themes.seed, "min_cell": cfg.privacy.min_cell,
-                    "curation_sha256": _sha(cfg.data.curation)}
+                    "curation_sha256": sha256_if_file(cfg.data.curation)}
         if status == "failed":
             why = "; ".join([err] + cell_errors + page_problems).strip("; ") or "unknown failure"
             failed = _private_dir(out / ".failed" / month)
@@ -344,20 +345,14 @@ def render_monthly_report(month: str, *, config_path: str | Path | None = None, 
         lock.release()
 
 
-def _sha(path: Path | None) -> str | None:
-    from kmsynth.report.sections import _sha as sha
-
-    return sha(path)
-
-
 def _input_hashes(cfg: Config) -> list[dict[str, Any]]:
     out = []
     for kind in ("posts", "survey", "findings", "lessons"):
         p = getattr(cfg.data, kind)
         if p is not None:
-            out.append({"kind": kind, "file": Path(p).name, "sha256": _sha(Path(p))})
+            out.append({"kind": kind, "file": Path(p).name, "sha256": sha256_if_file(Path(p))})
     if cfg.source_file:
-        out.append({"kind": "config", "file": Path(cfg.source_file).name, "sha256": _sha(Path(cfg.source_file))})
+        out.append({"kind": "config", "file": Path(cfg.source_file).name, "sha256": sha256_if_file(Path(cfg.source_file))})
     return out
 
 

@@ -21,9 +21,17 @@ import pandas as pd
 from kmsynth import html as h
 from kmsynth.config import Config
 from kmsynth.errors import InputError
+from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import package_versions
-from kmsynth.synthesis.trends import (biggest_increase, glance, month_of, monthly_counts, months_up_to,
-                     previous_month, trend_figure)
+from kmsynth.synthesis.trends import (
+    biggest_increase,
+    glance,
+    month_of,
+    monthly_counts,
+    months_up_to,
+    previous_month,
+    trend_figure,
+)
 
 log = logging.getLogger(__name__)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -135,17 +143,10 @@ class MonthlyReport:
                                "before anything is embedded or shown; breakdowns hide counts below k.")
 
 
-def _sha(path: Path | None) -> str | None:
-    """sha256 of a file, None when there is no such file."""
-    from kmsynth.ingest.read import sha256_file
-
-    return sha256_file(path) if path is not None and Path(path).is_file() else None
-
-
 def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
                 min_words: int = 8, max_words: int = 40) -> list[str]:
     """Up to n short sentences, verbatim from quotable redacted posts, one per author per report."""
-    from kmsynth.themes.model import _SENT
+    from kmsynth.text import sentence_texts
 
     by_id = table.set_index("post_id")
     out = []
@@ -158,7 +159,7 @@ def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], 
         author = str(row.get("author_id", ""))
         if not bool(row.get("quotable", False)) or (author and author in used_authors):
             continue
-        for s in _SENT.split(str(row["text"])):
+        for s in sentence_texts(str(row["text"])):
             s = s.strip()
             words = len(s.split())
             if min_words <= words <= max_words and "[" not in s and "<" not in s:
@@ -177,8 +178,6 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`."""
     from kmsynth.embed.embedders import embedder_from_config
     from kmsynth.ingest.prepare import prepare
-    from kmsynth.themes.model import (OUTLIER, ThemeResult, apply_stable_ids, classify_pillars, fit_themes,
-                         match_themes, simple_summaries, theme_changes)
 
     t0 = time.perf_counter()
     month = check_month(month)
@@ -249,8 +248,15 @@ class _PrecomputedEmbedder:
 
 
 def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):
-    from kmsynth.themes.model import (ThemeResult, apply_stable_ids, classify_pillars, fit_themes, match_themes,
-                         simple_summaries, theme_changes)
+    from kmsynth.themes.model import (
+        ThemeResult,
+        apply_stable_ids,
+        classify_pillars,
+        fit_themes,
+        match_themes,
+        simple_summaries,
+        theme_changes,
+    )
 
     k = config.privacy.min_cell
 
@@ -345,13 +351,13 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
     for kind in ("survey", "findings", "lessons"):
         p = getattr(config.data, kind)
         if p is not None and Path(p).is_file():
-            inputs.append({"file": Path(p).name, "sha256": _sha(Path(p)), "rows": None})
+            inputs.append({"file": Path(p).name, "sha256": sha256_if_file(Path(p)), "rows": None})
     method = {"month": month, "embedder": emb.model_id, "seed": seed, "k": k,
               "theme_params": json.dumps({kk: v for kk, v in (current.params.items() if current else {})
                                           if kk in ("min_theme_size_used", "reducer", "n_docs",
                                                     "outlier_threshold", "n_representative_docs")}),
               "inputs": inputs, "ledger": prep.ledger.counts(), "versions": package_versions(),
-              "curation_sha256": _sha(Path(curation)) if curation else None,
+              "curation_sha256": sha256_if_file(Path(curation)) if curation else None,
               "build_s": round(time.perf_counter() - t0, 1)}
     gl = glance(posts, month, k=k)
     report = MonthlyReport(month=month, title=config.report.title, k=k, glance=gl, themes=theme_rows,

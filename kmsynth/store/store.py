@@ -111,12 +111,6 @@ RAW_COLUMNS = frozenset({"author", "email", "name", "author_name", "author_email
 _LOCK_ERRORS = ("could not set lock", "conflicting lock", "different configuration")
 
 
-def text_key(text: str) -> str:
-    """sha256 of a text: the embedding key (the same as kmsynth.embed.embedders.text_key, and as DuckDB's
-    sha256(text), which the store uses in SQL)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass
 class IngestCounts:
     """What `Store.add_table` did with each input row."""

@@ -29,7 +29,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping as TMapping, Sequence
+from typing import Any, Iterable, Sequence
+from typing import Mapping as TMapping
 
 import numpy as np
 import pandas as pd
@@ -763,7 +764,12 @@ def theme_open_question(answers: pd.Series, *, question: str = "", embedder=None
     `n_quotes` quotes. Both are verbatim answers of respondents marked quotable, passing the
     quote rules of `summarise.quote_problem`, at most one per respondent across calls sharing
     `used`. Fewer than 20 answers are not themed (the note says so)."""
-    from kmsynth.synthesis.summarise import ExtractiveSummariser, pick_quotes, quote_problem, split_sentences
+    from kmsynth.synthesis.summarise import (
+        ExtractiveSummariser,
+        pick_quotes,
+        quote_problem,
+        split_sentences,
+    )
 
     text = answers.astype("string").fillna("").str.strip()
     ok = text.ne("").to_numpy()

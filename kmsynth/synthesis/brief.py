@@ -31,8 +31,6 @@ from kmsynth.synthesis.summarise import (
     ExtractiveSummariser,
     Sentence,
     Summariser,
-    _country_pattern,
-    _fold_keep_length,
     canonical_country,
     find_lessons,
     find_practices,
@@ -43,6 +41,7 @@ from kmsynth.synthesis.summarise import (
     sentences_of,
     usable,
 )
+from kmsynth.text import country_pattern, fold
 
 log = logging.getLogger(__name__)
 
@@ -313,8 +312,8 @@ def _validated(chosen: Sequence[Sentence], pool: Sequence[Sentence], who: str) -
 
 def _country_key(text: str) -> str:
     """A practice sentence with country names masked, to spot one practice in many countries."""
-    folded = _fold_keep_length(text)
-    return re.sub(r"\s+", " ", _country_pattern().sub("<c>", folded)).strip(" .")
+    folded = fold(text)
+    return re.sub(r"\s+", " ", country_pattern().sub("<c>", folded)).strip(" .")
 
 
 def _languages(values: pd.Series) -> list[str]:

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from kmsynth.errors import InputError
-from kmsynth.themes.model import OUTLIER, ThemeResult, _pillar_name, make_label
+from kmsynth.themes.model import OUTLIER, ThemeResult, make_label, pillar_label
 
 ACTIONS = {
     "rename": ("theme", "label"),
@@ -164,7 +164,7 @@ def apply_curation(result: ThemeResult, curation: Curation | None, *, seed: int 
                 outcome.stale.append((d, "the theme is not in this run"))
                 continue
             themes.loc[t, "pillar"] = int(d["pillar"])
-            themes.loc[t, "pillar_name"] = _pillar_name(int(d["pillar"]))
+            themes.loc[t, "pillar_name"] = pillar_label(int(d["pillar"]))
             themes.loc[t, "pillar_confidence"] = 1.0
         elif act == "merge":
             into = int(d["into"])

@@ -55,10 +55,10 @@ def _protect_part(part: pd.DataFrame, free_text: list[str], secret: bytes, names
 def prepare_distributed(kind: str, path, config, client, *, mapping=None, id_col=None, text_col=None,
                         npartitions: int | None = None):
     """Like `prepare.prepare`, with the per-row work spread over the Dask workers."""
-    from kmsynth.ingest.read import load_mapping, load_table
     from kmsynth.ingest.prepare import Prepared
-    from kmsynth.protect.privacy import pseudonym_key
+    from kmsynth.ingest.read import load_mapping, load_table
     from kmsynth.ingest.schemas import SPECS
+    from kmsynth.protect.privacy import pseudonym_key
 
     mapping = mapping if mapping is not None else config.data.mapping
     if isinstance(mapping, (str, Path)):

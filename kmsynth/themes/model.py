@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from kmsynth.errors import InputError
+from kmsynth.text import sentence_texts
+from kmsynth.text import stop_words as text_stop_words
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +43,12 @@ SMALL_CORPUS = 600  # below this, PCA replaces UMAP (UMAP's compile time buys no
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """English (scikit-learn), Spanish, French and Portuguese stop words, and placeholders."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    raw = yaml.safe_load(resources.files("kmsynth.resources").joinpath("stopwords.yml").read_text("utf-8"))
-    words = set(ENGLISH_STOP_WORDS)
-    for lang_words in raw.values():
-        words.update(str(w).lower() for w in lang_words)
-    # words a discussion hub uses everywhere: they never tell one theme from another
-    # country and territory names (en/es/fr/pt) name where, not what: keep them out of labels
-    try:
-        from babel import Locale
-
-        for loc in ("en", "es", "fr", "pt"):
-            for name in Locale.parse(loc).territories.values():
-                words.update(re.findall(r"[^\W\d_]+", name.lower()))
-    except Exception:  # pragma: no cover - babel missing or without data
-        log.debug("country names unavailable for stop words", exc_info=True)
-    words.update({"thank", "thanks", "dear", "colleagues", "hello", "hi", "regards", "gracias",
-                  "merci", "obrigado", "obrigada", "saludos", "think", "like", "just", "really",
-                  "also", "would", "could", "one", "many", "us", "well", "new", "use", "used"})
-    return frozenset(words)
+    """Words never used in theme labels: every language's stop words and country names
+    (`kmsynth.text.stop_words`), plus words a discussion hub uses everywhere."""
+    return text_stop_words(None, countries=True) | {
+        "thank", "thanks", "dear", "colleagues", "hello", "hi", "regards", "gracias", "merci",
+        "obrigado", "obrigada", "saludos", "think", "like", "just", "really", "also", "would",
+        "could", "one", "many", "us", "well", "new", "use", "used"}
 
 
 _TOKEN = r"(?u)\b[^\W\d_][^\W\d_'’-]+\b"
@@ -352,7 +337,7 @@ class ThemeModel:
             pillar, conf = pillar_scores.get(new, (None, 0.0))
             rows.append({"theme_id": new, "label": make_label(words), "size": int(len(members)),
                          "keywords": "; ".join(words), "pillar": pillar,
-                         "pillar_name": _pillar_name(pillar), "pillar_confidence": round(conf, 3),
+                         "pillar_name": pillar_label(pillar), "pillar_confidence": round(conf, 3),
                          "representative_ids": [ids[i] for i in rep]})
         themes = pd.DataFrame(rows, columns=["theme_id", "label", "size", "keywords", "pillar",
                                              "pillar_name", "pillar_confidence", "representative_ids"])
@@ -473,7 +458,7 @@ def make_label(words: Sequence[str], n: int = 3) -> str:
     return label[0].upper() + label[1:]
 
 
-def _pillar_name(pillar: int | None) -> str:
+def pillar_label(pillar: int | None) -> str:
     from kmsynth.ingest.schemas import pillar_name
 
     return "" if pillar is None else pillar_name(int(pillar))
@@ -692,7 +677,6 @@ def write_theme_outputs(result: ThemeResult, out: str | Path, *, summaries: dict
     return {"themes": out / "themes.csv", "assignments": out / "assignments.csv"}
 
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[\"“«¿¡(]?[A-ZÀ-ÖØ-Þ])")
 
 
 def simple_summaries(result: ThemeResult, texts_by_id: pd.Series, embedder=None,
@@ -707,7 +691,7 @@ def simple_summaries(result: ThemeResult, texts_by_id: pd.Series, embedder=None,
         cands = []
         for did in r.representative_ids[:3]:
             text = str(texts_by_id.get(did, ""))
-            cands.extend(s.strip() for s in _SENT.split(text) if 20 <= len(s.strip()) <= max_chars)
+            cands.extend(s for s in sentence_texts(text) if 20 <= len(s) <= max_chars)
         if not cands:
             out[int(r.theme_id)] = ""
             continue
