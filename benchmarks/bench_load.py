@@ -142,7 +142,7 @@ def _step(name: str, csv_path: str, mapping: str, cache: str, queue) -> None:
         note = loaded.ledger.summary()
     else:  # prepare: everything a run pays, language model loading included
         cfg = load_config(None)
-        cfg.embedding.cache_dir = Path(cache)
+        cfg = cfg.with_overrides({"embedding.cache_dir": Path(cache)})
         t0, c0 = time.perf_counter(), time.process_time()
         prep = prepare("posts", csv_path, cfg, mapping=mapping)
         t, c = time.perf_counter() - t0, time.process_time() - c0
@@ -191,7 +191,7 @@ def profile_prepare(csv_path: Path, mapping: Path, cache: Path) -> None:
     from kmsynth.ingest.prepare import prepare
 
     cfg = load_config(None)
-    cfg.embedding.cache_dir = cache
+    cfg = cfg.with_overrides({"embedding.cache_dir": cache})
     prof = cProfile.Profile()
     prof.runcall(prepare, "posts", csv_path, cfg, mapping=mapping)
     print("\nprepare under cProfile (top 20 by own time):")

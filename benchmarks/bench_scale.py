@@ -54,7 +54,7 @@ path, cache, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 from kmsynth.config import load_config
 from kmsynth.embed.embedders import get_embedder
-cfg = load_config(None); cfg.embedding.cache_dir = cache
+cfg = load_config(None); cfg = cfg.with_overrides({"embedding.cache_dir": cache})
 tim = {{}}
 if mode == "dask":
     from kmsynth.themes.large import client_for, embed_distributed, fit_themes_large, prepare_distributed

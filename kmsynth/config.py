@@ -18,7 +18,8 @@ MIN_CELL_FLOOR = 5  # published breakdowns never show groups smaller than this
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # frozen: a setting changes only through Config.with_overrides, which validates
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DataPaths(_Section):
@@ -58,7 +59,8 @@ class EmbeddingConfig(_Section):
 
 class ThemesConfig(_Section):
     seed: int = 42
-    min_theme_size: int | None = None
+    min_theme_size: int | None = Field(None, ge=2, description="smallest theme (>= 2); "
+                                       "None: scaled to the corpus")
     n_representative_docs: int = 5
 
 
@@ -95,22 +97,55 @@ class Config(_Section):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     brief: BriefConfig = Field(default_factory=BriefConfig)
-    source_file: Path | None = Field(None, exclude=True)
+    source_file: Path | None = Field(None, exclude=True, description="the YAML it came from")
 
-    def resolved(self, base: Path) -> "Config":
+    def resolved(self, base: Path) -> Config:
         """Return a copy with every relative path made absolute against `base`."""
         data = self.model_dump()
-
-        def fix(section: dict[str, Any]) -> None:
-            for k, v in section.items():
-                if isinstance(v, Path) and not v.is_absolute():
-                    section[k] = (base / v).resolve()
-
         for name in ("data", "privacy", "embedding", "report"):
-            fix(data[name])
-        out = Config.model_validate(data)
-        out.source_file = self.source_file
-        return out
+            for k, v in data[name].items():
+                if isinstance(v, Path) and not v.is_absolute():
+                    data[name][k] = (base / v).resolve()
+        return _validated(data, self.source_file)
+
+    def with_overrides(self, overrides: dict[str, Any] | None = None, /, **settings: Any) -> Config:
+        """A validated copy with settings changed: ``{"themes.seed": 3}`` or ``themes_seed=3``
+        (section and key joined by a dot or an underscore). None values leave a setting as it
+        is; paths given here are resolved against the working directory. The one way to change a
+        Config (it is frozen): flags, notebook parameters and the workbench all come here."""
+        data = self.model_dump()
+        items = dict(overrides or {})
+        items.update(settings)
+        for key, value in items.items():
+            if value is None:
+                continue
+            section, _, name = key.replace("__", ".").partition(".")
+            if not name:
+                section, _, name = key.partition("_")
+            if section not in data or not isinstance(data[section], dict) or name not in data[section]:
+                raise InputError(f"unknown setting {key!r}",
+                                 hint="settings are section.name, e.g. themes.seed or data.posts")
+            if isinstance(value, (str, os.PathLike)) and _is_path(section, name):
+                value = Path(value).resolve()
+            data[section][name] = value
+        return _validated(data, self.source_file)
+
+
+def _is_path(section: str, name: str) -> bool:
+    field = Config.model_fields[section].annotation.model_fields.get(name)  # type: ignore[union-attr]
+    return field is not None and "Path" in str(field.annotation)
+
+
+def _validated(data: dict[str, Any], source_file: Path | None, file: str | None = None) -> Config:
+    """Config.model_validate with a message for people (the setting, what is allowed)."""
+    try:
+        cfg = Config.model_validate({**data, "source_file": source_file})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"invalid setting {key!r}: {first['msg']}", file=file,
+                         hint="see README.md, section 'Your own data', for every setting") from None
+    return cfg
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -130,12 +165,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
                          hint="check indentation and quoting on that line") from None
     if not isinstance(raw, dict):
         raise InputError("the config must be a mapping of sections", file=str(p))
-    try:
-        cfg = Config.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"invalid setting {key!r}: {first['msg']}", file=str(p),
-                         hint="see README.md, section 'Your own data', for every setting") from None
-    cfg.source_file = p.resolve()
+    raw.pop("source_file", None)
+    cfg = _validated(raw, p.resolve(), file=str(p))
     return cfg.resolved(p.resolve().parent)

@@ -40,11 +40,8 @@ class Workbench:
         from kmsynth.embed.embedders import embedder_from_config
         from kmsynth.ingest.prepare import prepare
 
-        self.config = config if isinstance(config, Config) else load_config(config)
-        if posts:
-            self.config.data.posts = Path(posts).resolve()
-        if embedder:
-            self.config.embedding.embedder = embedder
+        cfg = config if isinstance(config, Config) else load_config(config)
+        self.config = cfg.with_overrides({"data.posts": posts, "embedding.embedder": embedder})
         if self.config.data.posts is None:
             raise InputError("no posts file", hint="set data.posts in kmsynth.yml or pass posts=")
         prep = prepare("posts", self.config.data.posts, self.config)

@@ -178,7 +178,7 @@ def test_prepare_redacts_with_the_environment_key(tmp_path, monkeypatch) -> None
                  "2,Rosa Diaz says the helpline answered more calls this spring than last,2026-05-04,Ana Ruiz\n",
                  encoding="utf-8")
     cfg = load_config(None)
-    cfg.embedding.cache_dir = tmp_path / "cache"
+    cfg = cfg.with_overrides({"embedding.cache_dir": tmp_path / "cache"})
     prep = prepare("posts", p, cfg)
     text = " ".join(prep.table["text"])
     assert "[EMAIL]" in text and "[NAME]" in text and "Rosa" not in text

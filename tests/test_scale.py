@@ -34,7 +34,7 @@ def test_dask_path_gives_the_same_table_and_assignments(client, tmp_path: Path) 
               "source": "hub", "consent_to_quote": "yes"}]
     write_posts(tmp_path / "posts.csv", months=("2026-10",), per_month=200, seed=8, extra_rows=extra)
     cfg = load_config(None)
-    cfg.embedding.cache_dir = tmp_path / "cache"
+    cfg = cfg.with_overrides({"embedding.cache_dir": tmp_path / "cache"})
     local = prepare("posts", tmp_path / "posts.csv", cfg)
     dist = prepare_distributed("posts", tmp_path / "posts.csv", cfg, client, npartitions=4)
     cols = ["post_id", "text", "author_id", "language", "quotable"]

@@ -50,15 +50,9 @@ def cmd_themes(args: argparse.Namespace) -> int:
     )
 
     t0 = time.perf_counter()
-    cfg = config_from_args(args)
-    if args.embedder:
-        cfg.embedding.embedder = args.embedder
-    if args.seed is not None:
-        cfg.themes.seed = args.seed
-    if args.min_theme_size is not None:
-        if args.min_theme_size < 2:
-            raise InputError("--min-theme-size must be at least 2")
-        cfg.themes.min_theme_size = args.min_theme_size
+    cfg = config_from_args(args).with_overrides({
+        "embedding.embedder": args.embedder, "themes.seed": args.seed,
+        "themes.min_theme_size": args.min_theme_size})
     client = None
     if args.dask:
         from kmsynth.themes.large import client_for, prepare_distributed
@@ -170,8 +164,7 @@ def cmd_link(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         raise InputError("--threshold must be between 0 and 1")
     cfg = config_from_args(args)
-    if args.embedder:
-        cfg.embedding.embedder = args.embedder
+    cfg = cfg.with_overrides({"embedding.embedder": args.embedder})
     mapping = args.mapping or cfg.data.mapping
     reviewed = read_reviewed(args.reviewed) if args.reviewed else None  # fail early on a bad file
     f = prepare("findings", args.findings, cfg, mapping=mapping)
@@ -238,8 +231,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() not in (".md", ".html", ".htm", ".docx"):
         raise InputError("the brief's file name must end in .md, .html or .docx", file=args.out)
     cfg = config_from_args(args)
-    if args.embedder:
-        cfg.embedding.embedder = args.embedder
+    cfg = cfg.with_overrides({"embedding.embedder": args.embedder})
     prep = prepare("posts", args.path, cfg, mapping=args.mapping or cfg.data.mapping)
     if len(prep.table) == 0:
         raise InputError("no usable posts: every row was excluded", file=args.path,

@@ -53,15 +53,11 @@ def notebook_setup(*, month: str, config_path: str | None = None, posts: str | N
 
 def apply_overrides(cfg: Config, **over: Any) -> Config:
     """Flags and papermill parameters override the config's settings (None leaves them)."""
-    for kind in ("posts", "survey", "findings", "lessons", "curation"):
-        v = over.get(kind)
-        if v:
-            setattr(cfg.data, kind, Path(v).resolve())
-    if over.get("embedder"):
-        cfg.embedding.embedder = over["embedder"]
-    if over.get("seed") is not None:
-        cfg.themes.seed = int(over["seed"])
-    return cfg
+    settings = {f"data.{kind}": over.get(kind) or None
+                for kind in ("posts", "survey", "findings", "lessons", "curation")}
+    settings["embedding.embedder"] = over.get("embedder") or None
+    settings["themes.seed"] = over.get("seed")
+    return cfg.with_overrides(settings)
 
 
 def optional_section(report: MonthlyReport, name: str) -> str:
