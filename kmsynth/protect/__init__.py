@@ -1,25 +1,37 @@
 """Protect people: redaction, pseudonyms, small-cell suppression, consent, languages."""
 
+from kmsynth.protect.csvout import (  # noqa: F401
+    FORMULA_STARTS,
+    make_private_dir,
+    neutralise_formulas,
+    neutralise_value,
+    write_csv,
+)
 from kmsynth.protect.languages import (  # noqa: F401
-    UNDETERMINED,
     MIN_LETTERS,
+    UNDETERMINED,
     detect_languages,
-    normalise_language,
     fill_languages,
+    normalise_language,
 )
 from kmsynth.protect.privacy import (  # noqa: F401
     PLACEHOLDERS,
+    Protected,
     Redactor,
+    mask_like,
+    protect_table,
     pseudonym_key,
     pseudonymise,
-    suppress_small_cells,
-    mask_like,
-    Protected,
     quotable_mask,
-    protect_table,
+    suppress_small_cells,
 )
 
 __all__ = [
+    "FORMULA_STARTS",
+    "make_private_dir",
+    "neutralise_formulas",
+    "neutralise_value",
+    "write_csv",
     "UNDETERMINED",
     "MIN_LETTERS",
     "detect_languages",
