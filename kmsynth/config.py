@@ -41,6 +41,8 @@ class PrivacyConfig(_Section):
     )
     block_list: list[str] = Field(default_factory=list, description="names to redact")
     places: list[str] = Field(default_factory=list, description="small places to redact")
+    verbatim_without_consent: Literal["allow", "deny"] = Field(
+        "deny", description="an export without a consent column: may its text be shown verbatim?")
 
     @field_validator("min_cell")
     @classmethod
