@@ -56,7 +56,7 @@ def main(n: int | None, embedders: list[str], k: int) -> None:
     from sklearn.cluster import KMeans
 
     from kmsynth.embed.embedders import get_embedder
-    from kmsynth.survey.survey import fit_open_themes
+    from kmsynth.survey import fit_open_themes
 
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
     rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]

@@ -13,7 +13,7 @@ import pytest
 
 from kmsynth.config import load_config
 from kmsynth.errors import InputError
-from kmsynth.survey.survey import (DONT_KNOW, SCALES, LikertScale, compare_waves, item_table, likert_figure,
+from kmsynth.survey import (DONT_KNOW, SCALES, LikertScale, compare_waves, item_table, likert_figure,
                             load_survey, mean_ci, normalise_label, parse_likert, register_scale,
                             survey_section, theme_open_question, wilson_ci)
 

@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if any(prep.redactions.values()):
         out.append("  redacted: " + ", ".join(f"{k} {v}" for k, v in prep.redactions.items() if v))
     if args.kind == "survey" and prep.mapping.likert:
-        from kmsynth.survey.survey import survey_data
+        from kmsynth.survey import survey_data
 
         data = survey_data(prep, args.path)  # answers on no known scale: InputError (exit 2)
         out.append("  Likert items: " + "; ".join(f"{c} ({data.scales[c]})" for c in data.items))

@@ -63,7 +63,7 @@ def apply_overrides(cfg: Config, **over: Any) -> Config:
 def optional_section(report: MonthlyReport, name: str) -> str:
     """Survey results or evaluation links, when their inputs are configured ('' otherwise).
 
-    Delegates to `kmsynth.survey.survey.survey_section_html` / `kmsynth.link.linker.links_section_html`.
+    Delegates to `kmsynth.survey.survey_section_html` / `kmsynth.link.linker.links_section_html`.
     An error here makes the run 'partial', never 'failed': the section is left out, a marker
     output (MISSING_MIME) tells `check_executed`, and the page says the section is missing.
     """
@@ -88,7 +88,7 @@ def _optional_section(report: MonthlyReport, name: str) -> str:
     if name == "survey":
         if cfg.data.survey is None:
             return ""
-        from kmsynth.survey.survey import survey_section_html
+        from kmsynth.survey import survey_section_html
 
         return survey_section_html(cfg.data.survey, cfg, month=report.month)
     if name == "links":

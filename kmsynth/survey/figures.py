@@ -1,0 +1,245 @@
+"""Survey charts (plotly): every data text escaped, hidden groups never in the data."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kmsynth.survey.scales import SCALES
+
+if TYPE_CHECKING:
+    from kmsynth.survey.open_ended import OpenQuestion
+
+_COLORS = {1: "#b2182b", 2: "#ef8a62", 3: "#c8c8c8", 4: "#67a9cf", 5: "#2166ac"}
+
+
+def _plain(text: Any, width: int = 48) -> str:
+    """Data text for a plotly label: escaped (plotly reads <b>, <a> and <br> in labels),
+    wrapped with <br> at about `width` characters."""
+    words = str(text).split()
+    lines, cur = [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    if cur:
+        lines.append(cur)
+    return "<br>".join(html.escape(x, quote=False) for x in lines)
+
+
+def _point_labels(scales: Iterable[str]) -> tuple[str, ...]:
+    names = {s for s in scales if s}
+    if len(names) == 1:
+        name = next(iter(names))
+        if name in SCALES:
+            return SCALES[name].points
+    return ("1 (lowest)", "2", "3", "4", "5 (highest)")
+
+
+def _diverging_traces(
+    fig, t: pd.DataFrame, y: list[str], labels: Sequence[str], *, row=None, showlegend: bool = True
+) -> None:
+    kw = {"row": row, "col": 1} if row is not None else {}
+    hover = "%{customdata:.0f}%<extra>%{fullData.name}</extra>"
+    # stacked outwards from zero: neutral halves next to the centre, strong answers outside
+    for v, sign, half in (
+        (3, -1, True),
+        (2, -1, False),
+        (1, -1, False),
+        (3, 1, True),
+        (4, 1, False),
+        (5, 1, False),
+    ):
+        share = 100 * t[f"share_{v}"].to_numpy(float)
+        x = sign * share * (0.5 if half else 1.0)
+        fig.add_bar(
+            y=y,
+            x=x,
+            name=labels[v - 1],
+            orientation="h",
+            marker_color=_COLORS[v],
+            legendgroup=str(v),
+            showlegend=showlegend and not (v == 3 and sign < 0),
+            customdata=share,
+            hovertemplate=hover,
+            legendrank=v,
+            **kw,
+        )
+
+
+def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
+    """Diverging stacked bars: disagreement left of zero, agreement right, neutral split across
+    the centre; don't know and no answer excluded (shown in the labels overall). Only rows with
+    `shown` True are used. With several groups: one panel per item, a bar per group."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    t = table[table["shown"]].copy()
+    labels = _point_labels(t["scale"] if "scale" in t else [])
+    axis = dict(
+        title="% of answers on the scale (don't know and no answer excluded)",
+        range=[-100, 100],
+        tickvals=[-100, -75, -50, -25, 0, 25, 50, 75, 100],
+        ticktext=["100", "75", "50", "25", "0", "25", "50", "75", "100"],
+        zeroline=True,
+        zerolinecolor="#444",
+    )
+    if t.empty or set(t["group"]) == {"All"}:
+        y = []
+        for r in t.itertuples():
+            extra = ""
+            if "dont_know" in t.columns and pd.notna(r.dont_know):
+                extra = f"<br><sup>n = {int(r.n)}; don't know {int(r.dont_know)}, no answer {int(r.no_answer)}</sup>"
+            y.append(_plain(r.item) + extra)
+        fig = go.Figure()
+        _diverging_traces(fig, t, y, labels)
+        plot_h = 60 * max(len(y), 1)
+        fig.update_layout(
+            barmode="relative",
+            title=_title(title),
+            template="plotly_white",
+            height=plot_h + 190,
+            xaxis=axis,
+            yaxis=dict(autorange="reversed"),
+            legend=_legend(1.0 + 10 / plot_h),
+            margin=dict(l=20, r=20, t=100, b=90),
+            bargap=0.35,
+        )
+        return fig
+    items = list(dict.fromkeys(t["item"]))
+    bars = [int((t["item"] == item).sum()) for item in items]
+    rows_h = [30 * b + 10 for b in bars]
+    gap = 55
+    plot_h = sum(rows_h) + gap * (len(items) - 1)
+    fig = make_subplots(
+        rows=len(items),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=gap / plot_h,
+        row_heights=rows_h,
+        subplot_titles=[_plain(i, 90) for i in items],
+    )
+    for i, item in enumerate(items, start=1):
+        ti = t[t["item"] == item]
+        y = [f"{_plain(g, 30)} (n = {int(n)})" for g, n in zip(ti["group"], ti["n"], strict=False)]
+        _diverging_traces(fig, ti, y, labels, row=i, showlegend=i == 1)
+        fig.update_yaxes(autorange="reversed", row=i, col=1)
+    for i in range(1, len(items) + 1):
+        fig.update_xaxes(
+            range=[-100, 100],
+            tickvals=axis["tickvals"],
+            ticktext=axis["ticktext"],
+            zeroline=True,
+            zerolinecolor="#444",
+            showticklabels=i == len(items),
+            row=i,
+            col=1,
+        )
+    fig.update_xaxes(title=axis["title"], row=len(items), col=1)
+    fig.update_layout(
+        barmode="relative",
+        title=_title(title),
+        template="plotly_white",
+        height=plot_h + 200,
+        legend=_legend(1.0 + 40 / plot_h),
+        margin=dict(l=20, r=20, t=110, b=90),
+        bargap=0.3,
+    )
+    return fig
+
+
+def _title(text: str) -> dict:
+    return dict(
+        text=_plain(text, 90),
+        x=0.01,
+        xanchor="left",
+        y=1.0,
+        yref="container",
+        yanchor="top",
+        pad=dict(t=14),
+    )
+
+
+def _legend(y: float) -> dict:
+    """A horizontal legend just above the plot area (y in plot fractions)."""
+    return dict(orientation="h", yanchor="bottom", y=y, x=0, xanchor="left", traceorder="normal")
+
+
+def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared"):
+    """Mean per item in each wave (tested items only), significant differences marked."""
+    import plotly.graph_objects as go
+
+    t = cmp[cmp["tested"]]
+    a, b = cmp.attrs.get("wave_a", "a"), cmp.attrs.get("wave_b", "b")
+    y = [_plain(r.item) + (" *" if r.significant else "") for r in t.itertuples()]
+    fig = go.Figure()
+    for x0, x1, yy in zip(t["mean_a"], t["mean_b"], y, strict=False):
+        fig.add_scatter(
+            x=[x0, x1],
+            y=[yy, yy],
+            mode="lines",
+            line=dict(color="#bbb", width=3),
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=t["mean_a"],
+        y=y,
+        mode="markers",
+        name=_plain(a, 60),
+        marker=dict(size=12, color="#ef8a62"),
+        hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>",
+    )
+    fig.add_scatter(
+        x=t["mean_b"],
+        y=y,
+        mode="markers",
+        name=_plain(b, 60),
+        marker=dict(size=12, color="#2166ac"),
+        hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>",
+    )
+    plot_h = 60 * max(len(y), 1)
+    fig.update_layout(
+        title=_title(title),
+        template="plotly_white",
+        height=plot_h + 190,
+        xaxis=dict(
+            title="mean on the 1-5 scale (* significant after Holm's correction)", range=[1, 5]
+        ),
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=20, r=20, t=100, b=90),
+        legend=_legend(1.0 + 10 / plot_h),
+    )
+    return fig
+
+
+def theme_figure(question: OpenQuestion):
+    """Share of respondents per theme of one open question (shown themes only)."""
+    import plotly.graph_objects as go
+
+    shown = [t for t in question.themes if t.shown]
+    fig = go.Figure(
+        go.Bar(
+            y=[_plain(t.label, 40) for t in shown],
+            x=[100 * t.share for t in shown],
+            orientation="h",
+            marker_color="#6a3d9a",
+            text=[f"{t.n} ({100 * t.share:.0f}%)" for t in shown],
+            textposition="auto",
+            hovertemplate="%{x:.0f}% of those who answered<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=_title(question.question),
+        template="plotly_white",
+        height=160 + 45 * len(shown),
+        xaxis=dict(title="% of respondents who answered", rangemode="tozero"),
+        yaxis=dict(autorange="reversed"),
+        margin=dict(l=20, r=20, t=70, b=60),
+    )
+    return fig

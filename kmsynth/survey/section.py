@@ -1,0 +1,456 @@
+"""Survey synthesis: Likert items and open-ended answers from symposium and webinar feedback.
+
+Loading goes through `prepare("survey", ...)`: the mapping's `likert:` and `open_ended:` lists
+name the question columns (kept under their own names), open answers arrive redacted.
+
+- Likert answers map to an ordered 1-5 scale through a registry of `LikertScale`s (agreement,
+  satisfaction, usefulness, quality) with labels in English, Spanish, French and Portuguese,
+  plus 1-5 numbers and "5 - Strongly agree" forms. "Don't know", N/A and the like are kept
+  apart (`DONT_KNOW`), blanks are "no answer" (NaN): neither is ever neutral or in a mean.
+- Per item: distribution, n, mean with a 95% CI (t, or a seeded bootstrap), top-2-box share
+  with a Wilson CI; overall and by respondent group, region and wave. Every breakdown passes
+  through `privacy.suppress_small_cells` (groups under k hidden, plus secondary suppression
+  so that a hidden group cannot be worked out from the others and the total).
+- Two waves are compared item by item: Mann-Whitney U, difference in means with a Welch CI,
+  rank-biserial effect size, Holm's correction across items.
+- Open questions are themed with `themes.fit_themes`; each theme has its share of
+  respondents (suppressed), typical answers and quotes, both verbatim redacted answers of
+  respondents who agreed to be quoted.
+
+`survey_section(...)` gathers all of it for a notebook or the monthly report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kmsynth.config import MIN_CELL_FLOOR, Config
+from kmsynth.errors import InputError
+from kmsynth.survey.data import SurveyData, load_survey
+from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
+from kmsynth.survey.open_ended import OpenQuestion, allowed_words, theme_open_question
+from kmsynth.survey.stats import compare_waves, default_waves, item_table
+
+
+def _fmt_ci(est: float, lo: float, hi: float, pct: bool = False) -> str:
+    if pd.isna(est):
+        return ""
+    if pct:
+        return f"{100 * est:.0f}% ({100 * lo:.0f}–{100 * hi:.0f})"
+    est, lo, hi = (round(x, 2) + 0.0 for x in (est, lo, hi))  # no "-0.00"
+    return f"{est:.2f} ({lo:.2f}–{hi:.2f})"
+
+
+def _fmt_p(p: float) -> str:
+    if pd.isna(p):
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+BREAKDOWN_TITLES = {
+    "respondent_group": "respondent group",
+    "region": "region",
+    "wave": "wave",
+    "country": "country",
+    "language": "language",
+}
+
+
+@dataclass
+class SurveySection:
+    """What the survey synthesis shows: every table already suppressed (k), figures built from
+    shown rows only. `to_html()` renders it all as escaped HTML fragments."""
+
+    title: str
+    k: int
+    n_responses: int
+    period: str
+    items: pd.DataFrame  # item_table overall
+    breakdowns: dict[str, pd.DataFrame]  # column -> item_table by that column
+    waves: pd.DataFrame | None  # compare_waves, or None
+    open_ended: list[OpenQuestion]
+    figures: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+
+    # -- tables for people ----------------------------------------------------------------
+
+    def items_display(self) -> pd.DataFrame:
+        t = self.items[self.items["shown"]]
+        return pd.DataFrame(
+            {
+                "item": t["item"],
+                "answered": t["n"].astype("Int64"),
+                "don't know": t["dont_know"].astype("Int64"),
+                "no answer": t["no_answer"].astype("Int64"),
+                "mean (95% CI)": [
+                    _fmt_ci(m, lo, hi)
+                    for m, lo, hi in zip(
+                        t["mean"], t["mean_ci_low"], t["mean_ci_high"], strict=False
+                    )
+                ],
+                "top-2 box (95% CI)": [
+                    _fmt_ci(m, lo, hi, True)
+                    for m, lo, hi in zip(
+                        t["top2"], t["top2_ci_low"], t["top2_ci_high"], strict=False
+                    )
+                ],
+            }
+        )
+
+    def breakdown_display(self, col: str) -> pd.DataFrame:
+        t = self.breakdowns[col]
+        t = t[t["shown"]]
+        return pd.DataFrame(
+            {
+                "item": t["item"],
+                BREAKDOWN_TITLES.get(col, col): t["group"],
+                "answered": t["n"].astype("Int64"),
+                "mean (95% CI)": [
+                    _fmt_ci(m, lo, hi)
+                    for m, lo, hi in zip(
+                        t["mean"], t["mean_ci_low"], t["mean_ci_high"], strict=False
+                    )
+                ],
+                "top-2 box (95% CI)": [
+                    _fmt_ci(m, lo, hi, True)
+                    for m, lo, hi in zip(
+                        t["top2"], t["top2_ci_low"], t["top2_ci_high"], strict=False
+                    )
+                ],
+            }
+        )
+
+    def waves_display(self) -> pd.DataFrame:
+        c = self.waves
+        a, b = c.attrs.get("wave_a", "a"), c.attrs.get("wave_b", "b")
+        c = c[c["tested"]]
+        return pd.DataFrame(
+            {
+                "item": c["item"],
+                f"mean {a}": c["mean_a"].round(2),
+                f"mean {b}": c["mean_b"].round(2),
+                "difference (95% CI)": [
+                    _fmt_ci(d, lo, hi)
+                    for d, lo, hi in zip(
+                        c["difference"],
+                        c["difference_ci_low"],
+                        c["difference_ci_high"],
+                        strict=False,
+                    )
+                ],
+                "effect (rank-biserial)": [
+                    f"{r:+.2f} {w}" for r, w in zip(c["rank_biserial"], c["effect"], strict=False)
+                ],
+                "p (Mann-Whitney)": [_fmt_p(p) for p in c["p"]],
+                "p (Holm)": [_fmt_p(p) for p in c["p_holm"]],
+                "significant": c["significant"].map({True: "yes", False: ""}),
+            }
+        )
+
+    # -- HTML -----------------------------------------------------------------------------
+
+    def html_overview(self) -> str:
+        from kmsynth import html as h
+
+        parts = [
+            h.paragraph(
+                f"{self.n_responses} responses ({self.period}). Likert items on a 1-5 scale; "
+                f"'don't know' and blank answers are counted apart and are never in a mean. "
+                f"Groups with fewer than {self.k} answers are not shown.",
+                "muted",
+            )
+        ]
+        for note in self.notes:
+            parts.append(h.paragraph(note, "muted"))
+        if "likert" in self.figures:
+            parts.append(h.figure_html(self.figures["likert"], name="survey-likert"))
+            parts.append(
+                h.table_html(
+                    self.items_display(),
+                    caption="All respondents: mean and top-2 box "
+                    "(the two most positive points) with 95% confidence intervals",
+                )
+            )
+        hidden = int((~self.items["shown"]).sum())
+        if hidden:
+            parts.append(
+                h.paragraph(
+                    f"{hidden} item(s) had fewer than {self.k} answers and are not shown.", "muted"
+                )
+            )
+        return h.section(self.title, "".join(parts))
+
+    def html_breakdowns(self) -> str:
+        from kmsynth import html as h
+
+        parts = []
+        for col, t in self.breakdowns.items():
+            name = BREAKDOWN_TITLES.get(col, col)
+            parts.append(f"<h3>By {h.esc(name)}</h3>")
+            if t["shown"].any():
+                parts.append(
+                    h.figure_html(self.figures[f"likert_by_{col}"], name=f"survey-likert-{col}")
+                )
+                parts.append(h.table_html(self.breakdown_display(col), caption=f"By {name}"))
+            hidden = t.loc[~t["shown"], ["item", "group"]]
+            if len(hidden):
+                n_groups = hidden["group"].nunique()
+                parts.append(
+                    h.paragraph(
+                        f"{n_groups} {name}{'s' if n_groups != 1 else ''} hidden for some or all items: fewer than "
+                        f"{self.k} answers, or "
+                        f"hidden as well so that a small group cannot be worked out from the others and the total.",
+                        "muted",
+                    )
+                )
+        return h.section("Results by group", "".join(parts)) if parts else ""
+
+    def html_waves(self) -> str:
+        from kmsynth import html as h
+
+        if self.waves is None:
+            return ""
+        c = self.waves
+        a, b = c.attrs.get("wave_a", "a"), c.attrs.get("wave_b", "b")
+        parts = [
+            h.paragraph(
+                f"{a} against {b}: two-sided Mann-Whitney U test per item, p-values adjusted "
+                "across items with Holm's method; difference = later minus earlier mean, with a "
+                "Welch 95% CI; rank-biserial effect size (+1: every later answer higher).",
+                "muted",
+            )
+        ]
+        if c["tested"].any():
+            parts.append(h.figure_html(self.figures["waves"], name="survey-waves"))
+            parts.append(h.table_html(self.waves_display(), caption=f"{a} against {b}"))
+            sig = c[c["significant"]]
+            if len(sig):
+                parts.append(
+                    h.bullet_list(
+                        [
+                            f"{r.item}: {r.mean_a:.2f} → {r.mean_b:.2f} "
+                            f"(difference {r.difference:+.2f}, {r.effect} effect, "
+                            f"Holm p {_fmt_p(r.p_holm)})"
+                            for r in sig.itertuples()
+                        ]
+                    )
+                )
+            else:
+                parts.append(
+                    h.paragraph("No item differs significantly between the two waves.", "")
+                )
+        untested = int((~c["tested"]).sum())
+        if untested:
+            parts.append(
+                h.paragraph(
+                    f"{untested} item(s) not tested: a wave had fewer than {self.k} answers.",
+                    "muted",
+                )
+            )
+        return h.section("Waves compared", "".join(parts))
+
+    def html_open_ended(self) -> str:
+        from kmsynth import html as h
+
+        parts = []
+        for i, q in enumerate(self.open_ended):
+            parts.append(f"<h3>{h.esc(q.question)}</h3>")
+            if q.note:
+                parts.append(h.paragraph(q.note, "muted"))
+                continue
+            parts.append(h.paragraph(f"{q.n_answered} respondents answered.", "muted"))
+            if any(t.shown for t in q.themes):
+                parts.append(h.figure_html(self.figures[f"themes_{i}"], name=f"survey-themes-{i}"))
+            for t in q.themes:
+                if not t.shown:
+                    continue
+                body = [
+                    f"<b>{h.esc(t.label)}</b> <span class='badge'>{h.esc(t.n)} · "
+                    f"{h.esc(f'{100 * t.share:.0f}%')}</span>"
+                ]
+                if t.summary:
+                    body.append(h.paragraph("Typical answers: " + " / ".join(t.summary)))
+                body += [h.quote_html(x) for x in t.quotes]
+                parts.append('<div class="theme">' + "".join(body) + "</div>")
+            extra = []
+            if q.hidden_themes:
+                extra.append(
+                    f"{q.hidden_themes} smaller theme(s) not shown (fewer than {self.k} respondents, or "
+                    "hidden so that they cannot be worked out from the total)"
+                )
+            if q.unthemed:
+                extra.append(f"{q.unthemed} answers fit no theme")
+            if extra:
+                parts.append(h.paragraph("; ".join(extra) + ".", "muted"))
+        return h.section("Open questions", "".join(parts)) if parts else ""
+
+    def html_method(self) -> str:
+        from kmsynth import html as h
+
+        return h.section("How these figures were made", h.bullet_list(self.method))
+
+    def to_html(self) -> str:
+        return "".join(
+            [
+                self.html_overview(),
+                self.html_waves(),
+                self.html_breakdowns(),
+                self.html_open_ended(),
+                self.html_method(),
+            ]
+        )
+
+
+def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(month)):
+        raise InputError(f"month must be YYYY-MM, got {month!r}", hint="for example 2026-09")
+    start = pd.Timestamp(f"{month}-01", tz="UTC")
+    return start, start + pd.offsets.MonthBegin(1)
+
+
+def survey_section(
+    source,
+    config: Config | None = None,
+    *,
+    mapping=None,
+    month: str | None = None,
+    wave_col: str = "wave",
+    waves: Sequence[str] | None = None,
+    k: int | None = None,
+    embedder=None,
+    scales: Mapping[str, str] | None = None,
+    ci: str = "t",
+    breakdowns: Sequence[str] = ("respondent_group", "region"),
+    title: str = "Survey feedback",
+    themes: bool = True,
+) -> SurveySection:
+    """Everything the survey synthesis shows, for a notebook or the monthly report.
+
+    source: a survey file (loaded with `load_survey`) or a SurveyData. month ('YYYY-MM'):
+    responses submitted after that month are left out. waves: the two waves to compare
+    (default: the last two in time). k: small-cell threshold (default privacy.min_cell, at
+    least 5). embedder: an Embedder or a name (minilm, static, tfidf); default from config.
+    """
+    from kmsynth.config import load_config
+    from kmsynth.embed.embedders import embedder_from_config, get_embedder
+
+    cfg = config or load_config(None)
+    k = int(k if k is not None else cfg.privacy.min_cell)
+    if k < MIN_CELL_FLOOR:
+        raise InputError(
+            f"k must be at least {MIN_CELL_FLOOR}, got {k}", hint="raise k (privacy.min_cell)"
+        )
+    data = (
+        source
+        if isinstance(source, SurveyData)
+        else load_survey(source, cfg, mapping=mapping, scales=scales)
+    )
+    notes: list[str] = []
+    period = "all responses"
+    if month is not None:
+        start, end = _month_bounds(month)
+        when = data.table["submitted_at"]
+        later = when >= end
+        if later.any():
+            notes.append(f"{int(later.sum())} responses submitted after {month} are left out.")
+        data = data.subset(~later.to_numpy())
+        in_month = int((data.table["submitted_at"] >= start).sum())
+        period = f"submitted up to the end of {month}, {in_month} of them in {month}"
+    t, scores = data.table, data.scores
+    overall = item_table(scores, k=k, ci=ci, seed=cfg.themes.seed, scales=data.scales)
+    figures: dict[str, Any] = {}
+    if data.items:
+        figures["likert"] = likert_figure(overall, "All respondents")
+    tables: dict[str, pd.DataFrame] = {}
+    cols = [c for c in (*breakdowns, wave_col) if c in t.columns and c not in tables]
+    for col in dict.fromkeys(cols):
+        vals = t[col].astype("string").str.strip().fillna("")
+        if not data.items or vals.eq("").all() or vals.nunique() < 2:
+            continue
+        tables[col] = item_table(
+            scores, by=t[col], k=k, ci=ci, seed=cfg.themes.seed, scales=data.scales
+        )
+        if tables[col]["shown"].any():
+            figures[f"likert_by_{col}"] = likert_figure(
+                tables[col], f"By {BREAKDOWN_TITLES.get(col, col)}"
+            )
+    cmp = None
+    order = default_waves(t, wave_col) if wave_col in t.columns else []
+    if data.items and (waves is not None or len(order) >= 2):
+        a, b = list(waves) if waves is not None else order[-2:]
+        cmp = compare_waves(data.scored(), wave_col, a, b, items=data.items, k=k)
+        if cmp["tested"].any():
+            figures["waves"] = waves_figure(cmp, f"{a} against {b}")
+    questions: list[OpenQuestion] = []
+    if themes and data.open_ended:
+        if embedder is None:
+            emb = embedder_from_config(cfg)
+        elif isinstance(embedder, str):
+            emb = get_embedder(
+                embedder, cache_dir=cfg.embedding.cache_dir, batch_size=cfg.embedding.batch_size
+            )
+        else:
+            emb = embedder
+        used: set[str] = set()
+        quotable = t["quotable"] if "quotable" in t.columns else None
+        langs = t["language"].astype(str).tolist() if "language" in t.columns else None
+        allowed = allowed_words(t)
+        for i, q in enumerate(data.open_ended):
+            oq = theme_open_question(
+                t[q],
+                question=q,
+                embedder=emb,
+                k=k,
+                quotable=quotable,
+                ids=t["response_id"].astype(str).tolist(),
+                languages=langs,
+                seed=cfg.themes.seed,
+                min_theme_size=cfg.themes.min_theme_size,
+                used=used,
+                allowed_words=allowed,
+            )
+            questions.append(oq)
+            if any(th.shown for th in oq.themes):
+                figures[f"themes_{i}"] = theme_figure(oq)
+    scale_names = sorted(set(data.scales.values()))
+    method = [
+        f"Likert answers mapped to 1-5 ({', '.join(scale_names) or 'no'} scale); labels in English, Spanish, "
+        "French and Portuguese and numbers are accepted. 'Don't know', N/A and similar answers, and blanks, "
+        "are counted apart: never neutral, never in a mean or a share.",
+        f"Means with a 95% {'bootstrap (seeded)' if ci == 'bootstrap' else 't'} confidence interval; top-2 box "
+        "(the two most positive points) with a Wilson 95% interval.",
+        f"Small cells: any group (respondent group, region, wave, theme) with fewer than {k} answers is hidden, "
+        "and where one group is hidden a second one is too, so that it cannot be worked out from the total.",
+        "Waves: two-sided Mann-Whitney U per item, Holm's correction across items, rank-biserial effect size.",
+    ]
+    if questions:
+        method.append(
+            "Open questions: themes found with kmsynth's themes engine on redacted answers "
+            f"({getattr(emb, 'model_id', 'embedder')}, seed {cfg.themes.seed}). Typical answers and "
+            "quotes are verbatim redacted answers of respondents who agreed to be quoted, at most one "
+            "per respondent; nothing is paraphrased."
+        )
+    return SurveySection(
+        title=title,
+        k=k,
+        n_responses=len(t),
+        period=period,
+        items=overall,
+        breakdowns=tables,
+        waves=cmp,
+        open_ended=questions,
+        figures=figures,
+        notes=notes,
+        method=method,
+    )
+
+
+def survey_section_html(path, config: Config, month: str | None = None, **kwargs: Any) -> str:
+    """The monthly report's survey section as escaped HTML (see `survey_section`)."""
+    return survey_section(path, config, month=month, **kwargs).to_html()
