@@ -14,8 +14,15 @@ from kmsynth.embed.embedders import (  # noqa: F401
     get_embedder,
     embedder_from_config,
 )
+from kmsynth.embed.choose import AUTO_SHARE, AutoEmbedder, EmbedderChoice, choose_embedder
+from kmsynth.embed.multilingual import MultilingualEmbedder
 
 __all__ = [
+    "AUTO_SHARE",
+    "AutoEmbedder",
+    "EmbedderChoice",
+    "choose_embedder",
+    "MultilingualEmbedder",
     "PROGRESS_MIN",
     "SHARD_SIZE",
     "DEFAULT_CACHE",

