@@ -83,7 +83,7 @@ def folder_mb(folder: Path) -> float:
 
 
 def run_store(n: int, tmp: Path) -> list[dict]:
-    from kmsynth.store.store import Store
+    from kmsynth.store import Store
 
     out = []
     for label, table in months(n):

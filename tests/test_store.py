@@ -15,7 +15,7 @@ import pytest
 
 from kmsynth.errors import AlreadyRunning, InputError
 from kmsynth.protect.privacy import suppress_small_cells
-from kmsynth.store.store import COLUMNS, SCHEMA_VERSION, TABLE, Store, StoreEmbeddingCache
+from kmsynth.store import COLUMNS, SCHEMA_VERSION, TABLE, Store, StoreEmbeddingCache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -334,7 +334,7 @@ def test_lock_refuses_a_second_writer_and_lets_readers_in(tmp_path: Path) -> Non
         s.add_table("posts", posts(5))
         with pytest.raises(AlreadyRunning):
             Store.open(path)
-        code = ("import sys; from kmsynth.store.store import Store; from kmsynth.errors import AlreadyRunning\n"
+        code = ("import sys; from kmsynth.store import Store; from kmsynth.errors import AlreadyRunning\n"
                 f"try:\n    Store.open({str(path)!r})\nexcept AlreadyRunning:\n    sys.exit(75)\n")
         other = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True,
                                timeout=60)

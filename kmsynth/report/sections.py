@@ -208,7 +208,7 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
     notes: list[str] = []
     store = None
     if config.data.store is not None:  # history accumulates in the store; only new texts embedded
-        from kmsynth.store.store import Store, StoreEmbeddingCache
+        from kmsynth.store import Store, StoreEmbeddingCache
 
         store = Store.open(config.data.store)
         upto = month_of(prep.table["created_at"]) <= month
