@@ -5,6 +5,8 @@ from kmsynth.protect.csvout import (  # noqa: F401
     make_private_dir,
     neutralise_formulas,
     neutralise_value,
+    restore_formulas,
+    restore_value,
     write_csv,
 )
 from kmsynth.protect.languages import (  # noqa: F401
@@ -31,6 +33,8 @@ __all__ = [
     "make_private_dir",
     "neutralise_formulas",
     "neutralise_value",
+    "restore_formulas",
+    "restore_value",
     "write_csv",
     "UNDETERMINED",
     "MIN_LETTERS",

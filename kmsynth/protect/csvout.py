@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "restore_formulas",
+    "restore_value",
     "FORMULA_STARTS",
     "neutralise_formulas",
     "neutralise_value",
@@ -26,21 +28,26 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_value(value: Any) -> Any:
-    """Return `value` with a leading single quote when it is a string a spreadsheet would run.
-
-    Non-strings (numbers, dates, missing values) are returned unchanged.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Return `value` with a leading single quote when it is a string a spreadsheet would run
+    (also when it already starts with quotes before such a character, so `restore_value` can
+    undo it exactly). Non-strings (numbers, dates, missing values) are returned unchanged."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _neutralise_labels(labels: pd.Index) -> pd.Index:
+def restore_value(value: Any) -> Any:
+    """Undo `neutralise_value`: the exact original of a cell kmsynth wrote."""
+    if isinstance(value, str) and value[:1] == "'" and value.lstrip("'").startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _map_labels(labels: pd.Index, fn: Any) -> pd.Index:
     if isinstance(labels, pd.MultiIndex):
-        levels = [_neutralise_labels(level) for level in labels.levels]
-        return labels.set_levels(levels)
+        return labels.set_levels([_map_labels(level, fn) for level in labels.levels])
     if pd.api.types.is_object_dtype(labels.dtype) or pd.api.types.is_string_dtype(labels.dtype):
-        return pd.Index([neutralise_value(v) for v in labels], name=neutralise_value(labels.name))
+        return pd.Index([fn(v) for v in labels], name=fn(labels.name))
     return labels
 
 
@@ -53,10 +60,7 @@ def _needs_work(series: pd.Series) -> bool:
     )
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of `frame` whose string cells, column names and index labels cannot run as
-    formulas: those starting with =, +, -, @, a tab or a CR get a leading single quote.
-    Numbers stay numbers."""
+def _map_cells(frame: pd.DataFrame, fn: Any) -> pd.DataFrame:
     out = frame.copy()
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
@@ -64,10 +68,23 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
-        out.isetitem(i, col.map(neutralise_value, na_action="ignore"))
-    out.columns = _neutralise_labels(out.columns)
-    out.index = _neutralise_labels(out.index)
+        out.isetitem(i, col.map(fn, na_action="ignore"))
+    out.columns = _map_labels(out.columns, fn)
+    out.index = _map_labels(out.index, fn)
     return out
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of `frame` whose string cells, column names and index labels cannot run as
+    formulas: those starting with =, +, -, @, a tab or a CR get a leading single quote.
+    Numbers stay numbers."""
+    return _map_cells(frame, neutralise_value)
+
+
+def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo `neutralise_formulas` on a table read back from a CSV kmsynth wrote (ids and texts
+    come back exactly as they were)."""
+    return _map_cells(frame, restore_value)
 
 
 def _has_bare_cr(frame: pd.DataFrame) -> bool:
