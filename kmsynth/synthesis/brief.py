@@ -27,6 +27,7 @@ import pandas as pd
 
 from kmsynth.config import MIN_CELL_FLOOR, Config
 from kmsynth.errors import InputError
+from kmsynth.protect import make_private_dir, restore_formulas
 from kmsynth.synthesis.summarise import (
     ExtractiveSummariser,
     Sentence,
@@ -773,10 +774,14 @@ def load_theme_run(folder: str | os.PathLike) -> Any:
             file=str(src),
             hint="point --themes to the --out folder of `kmsynth themes`",
         )
-    t = pd.read_csv(
-        src / "themes.csv", keep_default_na=False, dtype={"label": str, "keywords": str}
+    t = restore_formulas(
+        pd.read_csv(
+            src / "themes.csv", keep_default_na=False, dtype={"label": str, "keywords": str}
+        )
     )
-    a = pd.read_csv(src / "assignments.csv", keep_default_na=False, dtype={"doc_id": str})
+    a = restore_formulas(
+        pd.read_csv(src / "assignments.csv", keep_default_na=False, dtype={"doc_id": str})
+    )
     for col, f in (("theme_id", t), ("doc_id", a), ("theme_id", a)):
         if col not in f.columns:
             raise InputError(f"the theme run has no {col} column", file=str(src), column=col)
@@ -1100,7 +1105,7 @@ def write_brief(b: Brief, out: str | os.PathLike) -> Path:
             file=str(p),
             hint="use --out brief.md, brief.html or brief.docx",
         )
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(p.parent)
     fd, tmp = tempfile.mkstemp(prefix=".brief-", suffix=ext, dir=p.parent)
     os.close(fd)
     try:
@@ -1110,7 +1115,7 @@ def write_brief(b: Brief, out: str | os.PathLike) -> Path:
             render_docx(b, tmp)
         else:
             Path(tmp).write_text(render_html(b), encoding="utf-8")
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o600)  # a brief holds redacted text: owner-only until shared on purpose
         os.replace(tmp, p)
     finally:
         if os.path.exists(tmp):
