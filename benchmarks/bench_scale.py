@@ -57,9 +57,10 @@ from kmsynth.embed.embedders import get_embedder
 cfg = load_config(None); cfg = cfg.with_overrides({"embedding.cache_dir": cache})
 tim = {{}}
 if mode == "dask":
-    from kmsynth.themes.large import client_for, embed_distributed, fit_themes_large, prepare_distributed
+    from kmsynth.ingest import client_for, prepare
+    from kmsynth.themes.large import embed_distributed, fit_themes_large
     client = client_for("local", n_workers=2)
-    prep = prepare_distributed("posts", path, cfg, client); tim["prepare"] = time.perf_counter() - t0
+    prep = prepare("posts", path, cfg, client=client); tim["prepare"] = time.perf_counter() - t0
     emb = get_embedder("static", cache_dir=cache)
     X = embed_distributed(prep.table["text"].tolist(), emb, client, partition_size=20000)
     client.close()

@@ -69,7 +69,10 @@ class ThemesConfig(_Section):
 class LimitsConfig(_Section):
     max_file_mb: float = 512.0
     max_text_chars: int = 100_000
-    max_rows: int = 5_000_000
+    max_rows: int = Field(1_000_000, ge=1, description="rows per input file, checked before it "
+                                                       "is read whole")
+    max_decompressed_mb: float = Field(1024.0, gt=0, description="an XLSX (or Parquet) expanded "
+                                                                 "past this is refused unread")
 
 
 class ReportConfig(_Section):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kmsynth.errors import InputError
-from kmsynth.ingest.read import load_mapping, load_table, read_raw
+from kmsynth.ingest import load_mapping, load_table, read_raw
 
 HEADER = "post_id,text,created_at,author\n"
 ROWS = ["1,Shelters opened in 2024 — café meeting,2026-05-03,Ana\n",
@@ -334,7 +334,7 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     ("5 March 2026", "2026-03-05 00:00:00+00:00"),
 ])
 def test_date_forms_become_utc(value: str, expected: str) -> None:
-    from kmsynth.ingest.schemas import parse_dates
+    from kmsynth.ingest import parse_dates
 
     parsed = parse_dates(pd.Series([value]))
     assert str(parsed.values.iloc[0]) == expected
@@ -342,7 +342,7 @@ def test_date_forms_become_utc(value: str, expected: str) -> None:
 
 
 def test_naive_times_read_in_the_mapping_timezone(tmp_path: Path) -> None:
-    from kmsynth.ingest.schemas import parse_dates
+    from kmsynth.ingest import parse_dates
 
     s = pd.Series(["2026-07-01 09:00", "2026-03-08 02:30", "2026-07-01T09:00:00+00:00"])
     out = parse_dates(s, timezone="America/New_York").values
@@ -419,7 +419,7 @@ def test_unknown_kind_and_bad_mapping(tmp_path: Path) -> None:
 
 
 def test_date_order_evidence_ignores_impossible_and_symmetric_dates() -> None:
-    from kmsynth.ingest.schemas import parse_dates
+    from kmsynth.ingest import parse_dates
 
     out = parse_dates(pd.Series(["05/05/2026", "31/31/2026", "2026/04/03", "25/04/2026", "03/04/2026"]))
     assert out.order_used == "DMY"

@@ -15,7 +15,7 @@ from kmsynth.themes.model import fit_themes
 
 @pytest.fixture(scope="module")
 def client():
-    from kmsynth.themes.large import client_for
+    from kmsynth.ingest import client_for
 
     c = client_for("local", n_workers=2)
     yield c
@@ -25,7 +25,7 @@ def client():
 
 @pytest.mark.slow
 def test_dask_path_gives_the_same_table_and_assignments(client, tmp_path: Path) -> None:
-    from kmsynth.themes.large import embed_distributed, prepare_distributed
+    from kmsynth.themes.large import embed_distributed
     from tests.conftest import write_posts
 
     extra = [{"post_id": "z1", "thread_id": "t", "created_at": "2026-10-01T00:00:00Z",
@@ -36,7 +36,7 @@ def test_dask_path_gives_the_same_table_and_assignments(client, tmp_path: Path) 
     cfg = load_config(None)
     cfg = cfg.with_overrides({"embedding.cache_dir": tmp_path / "cache"})
     local = prepare("posts", tmp_path / "posts.csv", cfg)
-    dist = prepare_distributed("posts", tmp_path / "posts.csv", cfg, client, npartitions=4)
+    dist = prepare("posts", tmp_path / "posts.csv", cfg, client=client, npartitions=4)
     cols = ["post_id", "text", "author_id", "language", "quotable"]
     pd.testing.assert_frame_equal(local.table[cols].reset_index(drop=True), dist.table[cols].reset_index(drop=True))
     assert "amina@example.org" not in " ".join(dist.table["text"])

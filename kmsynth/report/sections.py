@@ -186,10 +186,10 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
         raise InputError("no posts file configured", hint="set data.posts in kmsynth.yml or pass --posts")
     client = None
     if dask:  # reading stays here; redaction, languages and embedding go to the Dask workers
-        from kmsynth.themes.large import client_for, prepare_distributed
+        from kmsynth.ingest import client_for
 
         client = client_for(dask)
-        prep = prepare_distributed("posts", config.data.posts, config, client)
+        prep = prepare("posts", config.data.posts, config, client=client)
     else:
         prep = prepare("posts", config.data.posts, config)
     posts = prep.table.copy()

@@ -7,8 +7,6 @@ from kmsynth.themes.curation import (  # noqa: F401
     apply_curation,
 )
 from kmsynth.themes.large import (  # noqa: F401
-    client_for,
-    prepare_distributed,
     embed_distributed,
     fit_themes_large,
 )
@@ -40,8 +38,6 @@ __all__ = [
     "Outcome",
     "Curation",
     "apply_curation",
-    "client_for",
-    "prepare_distributed",
     "embed_distributed",
     "fit_themes_large",
     "OUTLIER",

@@ -1,9 +1,6 @@
 """Scale-out on Dask (dask.distributed) for hubs that outgrow one process.
 
-- `prepare_distributed`: reading and validation run once (duplicates and the ledger need the
-  whole table), then redaction, pseudonyms and language detection run on the workers
-  partition by partition. The block-list holds every author of the whole table, so a name is
-  redacted whichever partition it lands in.
+- reading, redaction and languages on the workers: `kmsynth.ingest.prepare(..., client=...)`.
 - `embed_distributed`: texts are embedded on the workers partition by partition; each worker
   reads and writes the same disk cache (shards have unique names, so workers never clash).
 - `fit_themes_large`: for a corpus too large for one fit, themes are fitted on a seeded sample
@@ -11,85 +8,18 @@
   nearest theme centroid. `benchmarks/bench_scale.py` measures what this costs against a full
   fit.
 
-`client_for("local")` starts a LocalCluster (one worker per core, one thread each);
-any other value is a scheduler address ("tcp://host:8786").
+`kmsynth.ingest.client_for("local")` starts a LocalCluster (one worker per core, one thread
+each); any other value is a scheduler address ("tcp://host:8786").
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
-
-
-def client_for(address: str | None, n_workers: int = 2):
-    """A dask.distributed Client: a LocalCluster for "local", else the scheduler at `address`."""
-    from dask.distributed import Client, LocalCluster
-
-    for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    if address in (None, "", "local"):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        return Client(cluster)
-    return Client(address)
-
-
-def _protect_part(part: pd.DataFrame, free_text: list[str], secret: bytes, names: list[str],
-                  places: list[str], quotable_sources, text_col: str | None) -> tuple[pd.DataFrame, dict]:
-    from kmsynth.protect.languages import fill_languages
-    from kmsynth.protect.privacy import protect_table
-
-    prot = protect_table(part, free_text, key=secret, block_names=names, places=places,
-                         quotable_sources=quotable_sources)
-    table = prot.table
-    if text_col:
-        table = fill_languages(table, text_col)
-    return table, prot.redactions
-
-
-def prepare_distributed(kind: str, path, config, client, *, mapping=None, id_col=None, text_col=None,
-                        npartitions: int | None = None):
-    """Like `prepare.prepare`, with the per-row work spread over the Dask workers."""
-    from kmsynth.ingest.prepare import Prepared
-    from kmsynth.ingest.read import load_mapping, load_table
-    from kmsynth.ingest.schemas import SPECS
-    from kmsynth.protect.privacy import pseudonym_key
-
-    mapping = mapping if mapping is not None else config.data.mapping
-    if isinstance(mapping, (str, Path)):
-        mapping = load_mapping(Path(mapping), kind)
-    loaded = load_table(kind, path, mapping=mapping, id_col=id_col, text_col=text_col,
-                        max_text_chars=config.limits.max_text_chars, max_file_mb=config.limits.max_file_mb,
-                        max_rows=config.limits.max_rows)
-    spec = SPECS[kind]
-    free_text = list(spec.free_text) + list(loaded.mapping.open_ended)
-    key = pseudonym_key(config.privacy.key_env, config.privacy.key_file, config.embedding.cache_dir)
-    names = list(config.privacy.block_list)
-    if "author" in loaded.table.columns:
-        names += [a for a in loaded.table["author"].astype(str).unique() if a.strip()]
-    n = npartitions or max(1, len(client.scheduler_info()["workers"]) * 2)
-    bounds = np.linspace(0, len(loaded.table), n + 1).astype(int)
-    parts = [loaded.table.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a] or [loaded.table]
-    from functools import partial
-
-    # bound into one function, not passed as map() keyword arguments: dask turns large keyword
-    # arguments into shared graph keys, which break when several maps run
-    work = partial(_protect_part, free_text=free_text, secret=key, names=names,
-                   places=list(config.privacy.places), quotable_sources=config.privacy.quotable_sources,
-                   text_col=spec.text_col)
-    futures = client.map(work, parts, pure=False)
-    results = client.gather(futures)
-    table = pd.concat([r[0] for r in results])
-    redactions: dict[str, int] = {}
-    for _, r in results:
-        for k, v in r.items():
-            redactions[k] = redactions.get(k, 0) + v
-    return Prepared(kind, table, loaded.ledger, loaded.problems, loaded.sources, loaded.mapping, redactions)
 
 
 def _embed_part(texts: list[str], embedder) -> np.ndarray:
