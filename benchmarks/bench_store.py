@@ -112,7 +112,7 @@ def run_parquet(n: int, tmp: Path, cache: bool) -> list[dict]:
     import duckdb
 
     from kmsynth.embed.embedders import text_key
-    from kmsynth.protect.privacy import suppress_small_cells
+    from kmsynth.protect import suppress_small_cells
 
     out = []
     for label, table in months(n):

@@ -7,7 +7,7 @@ from kmsynth.config import Config, load_config
 from kmsynth.errors import InputError, KmsynthError, Problem
 from kmsynth.ingest.prepare import Prepared, prepare
 from kmsynth.ingest import Ledger, Mapping, load_mapping, load_table, read_raw
-from kmsynth.protect.privacy import Redactor, pseudonymise, suppress_small_cells
+from kmsynth.protect import Redactor, pseudonymise, suppress_small_cells
 
 __version__ = "0.1.0"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmsynth.protect.privacy import (
+from kmsynth.protect import (
     Redactor,
     protect_table,
     pseudonym_key,

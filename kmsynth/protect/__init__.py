@@ -1,6 +1,7 @@
-"""Protect people: redaction, pseudonyms, small-cell suppression, consent, languages."""
+"""Protect people: redaction, pseudonyms, small-cell suppression, consent, safe CSV, languages."""
 
-from kmsynth.protect.csvout import (  # noqa: F401
+from kmsynth.protect.consent import quotable_mask
+from kmsynth.protect.csvout import (
     FORMULA_STARTS,
     make_private_dir,
     neutralise_formulas,
@@ -9,24 +10,24 @@ from kmsynth.protect.csvout import (  # noqa: F401
     restore_value,
     write_csv,
 )
-from kmsynth.protect.languages import (  # noqa: F401
+from kmsynth.protect.languages import (
     MIN_LETTERS,
     UNDETERMINED,
     detect_languages,
     fill_languages,
     normalise_language,
 )
-from kmsynth.protect.privacy import (  # noqa: F401
-    PLACEHOLDERS,
-    Protected,
-    Redactor,
-    mask_like,
-    protect_table,
-    pseudonym_key,
-    pseudonymise,
-    quotable_mask,
-    suppress_small_cells,
+from kmsynth.protect.names import (
+    HandleMatcher,
+    common_words,
+    fold_name,
+    is_handle,
+    split_people,
 )
+from kmsynth.protect.pseudonyms import pseudonym_key, pseudonymise
+from kmsynth.protect.redact import PLACEHOLDERS, Redactor
+from kmsynth.protect.suppress import check_k, mask_like, suppress_small_cells
+from kmsynth.protect.table import Protected, corpus_common_words, people_of, protect_table
 
 __all__ = [
     "FORMULA_STARTS",
@@ -41,13 +42,21 @@ __all__ = [
     "detect_languages",
     "normalise_language",
     "fill_languages",
+    "HandleMatcher",
+    "common_words",
+    "fold_name",
+    "is_handle",
+    "split_people",
     "PLACEHOLDERS",
     "Redactor",
     "pseudonym_key",
     "pseudonymise",
+    "check_k",
     "suppress_small_cells",
     "mask_like",
     "Protected",
     "quotable_mask",
+    "corpus_common_words",
+    "people_of",
     "protect_table",
 ]

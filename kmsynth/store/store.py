@@ -35,7 +35,7 @@ Small cells: ``v_monthly_counts_shared`` blanks (NULL) every count below the sto
 ``min_cell`` setting, cell by cell. That is *primary* suppression only: plain SQL cannot do the
 secondary suppression that stops a hidden cell from being recovered from totals, so do not
 publish that view's rows next to totals. To publish a breakdown use
-:meth:`Store.shared_breakdown`, which applies :func:`kmsynth.protect.privacy.suppress_small_cells`
+:meth:`Store.shared_breakdown`, which applies :func:`kmsynth.protect.suppress_small_cells`
 (primary and secondary) to the whole table.
 
 Concurrency: one writer at a time. A writer holds ``<store>.lock`` (filelock); a second writer

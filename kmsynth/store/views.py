@@ -47,9 +47,9 @@ class ViewsMixin:
         k: int | None = None,
     ) -> pd.DataFrame:
         """Monthly counts (rows: months, columns: `by` groups) with full small-cell suppression
-        (primary and secondary, kmsynth.protect.privacy.suppress_small_cells) at k = the store's
+        (primary and secondary, kmsynth.protect.suppress_small_cells) at k = the store's
         min_cell unless given: the table to publish. Empty groups are labelled '(not given)'."""
-        from kmsynth.protect.privacy import suppress_small_cells
+        from kmsynth.protect import suppress_small_cells
 
         k = int(k or self.min_cell)
         by = [by] if isinstance(by, str) else list(by)

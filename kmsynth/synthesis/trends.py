@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from kmsynth.protect.privacy import suppress_small_cells
+from kmsynth.protect import suppress_small_cells
 
 
 def month_of(dates: pd.Series) -> pd.Series:
