@@ -130,9 +130,10 @@ def test_a_registered_scale_is_used() -> None:
 def test_dont_know_is_apart_never_neutral_and_out_of_means() -> None:
     s = parse_likert(pd.Series(["Agree", "Don't know", "No sé", "Je ne sais pas", "Não sei", "N/A", "", "Strongly agree"]))
     assert (s == DONT_KNOW).sum() == 5 and s.isna().sum() == 1
-    t = item_table(pd.DataFrame({"q": pd.concat([s] * 3, ignore_index=True)}), k=5)
+    # six copies: every count at least k = 5 (smaller ones are hidden, test_survey_suppression)
+    t = item_table(pd.DataFrame({"q": pd.concat([s] * 6, ignore_index=True)}), k=5)
     row = t.iloc[0]
-    assert row["n"] == 6 and row["dont_know"] == 15 and row["no_answer"] == 3
+    assert row["n"] == 12 and row["dont_know"] == 30 and row["no_answer"] == 6
     assert row["mean"] == 4.5  # only Agree (4) and Strongly agree (5)
     assert row["share_3"] == 0 and row["count_3"] == 0  # don't know is not neutral
     assert row["share_4"] + row["share_5"] == pytest.approx(1.0) and row["top2"] == 1.0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kmsynth.html import HIDDEN
 from kmsynth.survey.scales import SCALES
 
 if TYPE_CHECKING:
@@ -72,6 +73,20 @@ def _diverging_traces(
         )
 
 
+def _overall_note(r: Any) -> str:
+    """'n = 184; don't know –, no answer –' under an item's label (hidden counts as a dash)."""
+    if not hasattr(r, "dont_know"):
+        return ""
+
+    def fmt(v: Any) -> str:
+        return HIDDEN if pd.isna(v) else str(int(v))
+
+    return (
+        f"<br><sup>n = {fmt(r.n)}; don't know {fmt(r.dont_know)}, "
+        f"no answer {fmt(r.no_answer)}</sup>"
+    )
+
+
 def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral split across
     the centre; don't know and no answer excluded (shown in the labels overall). Only rows with
@@ -92,10 +107,7 @@ def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
     if t.empty or set(t["group"]) == {"All"}:
         y = []
         for r in t.itertuples():
-            extra = ""
-            if "dont_know" in t.columns and pd.notna(r.dont_know):
-                extra = f"<br><sup>n = {int(r.n)}; don't know {int(r.dont_know)}, no answer {int(r.no_answer)}</sup>"
-            y.append(_plain(r.item) + extra)
+            y.append(_plain(r.item) + _overall_note(r))
         fig = go.Figure()
         _diverging_traces(fig, t, y, labels)
         plot_h = 60 * max(len(y), 1)

@@ -7,11 +7,16 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from kmsynth.protect import suppress_small_cells
+from kmsynth.survey.stats import suppress_parts
+
+if TYPE_CHECKING:
+    from kmsynth.embed.embedders import Embedder
+    from kmsynth.themes.model import ThemeResult
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,9 @@ class OpenQuestion:
         return sum(not t.shown for t in self.themes)
 
 
-def allowed_words(table: pd.DataFrame | None) -> list[str]:
+def quote_allowed_words(table: pd.DataFrame | None) -> list[str]:
+    """Capitalised words a quote may contain (languages, tools, the survey's regions, countries
+    and groups): not taken for a person's name by the quote gate."""
     words = ["English", "French", "Spanish", "Portuguese", "Arabic", "Zoom", "Teams", "Q&A"]
     if table is not None:
         for col in ("region", "country", "respondent_group"):
@@ -73,13 +80,13 @@ def fit_open_themes(
     texts: Sequence[str],
     ids: Sequence[str] | None = None,
     *,
-    embedder=None,
+    embedder: Embedder | None = None,
     embeddings: np.ndarray | None = None,
     languages: Sequence[str] | None = None,
     k: int = 10,
     seed: int = 42,
     min_theme_size: int | None = None,
-):
+) -> ThemeResult:
     """`themes.fit_themes` with the settings for short survey answers: no pillar guidance
     (feedback is about the event, not the six pillars), and themes at least k answers large
     (smaller ones could not be shown anyway) or the corpus default if larger."""
@@ -98,11 +105,126 @@ def fit_open_themes(
     )
 
 
+@dataclass
+class _Answers:
+    """The non-blank answers of one question with their respondent ids, consent and language."""
+
+    texts: list[str]
+    ids: list[str]
+    quotable: dict[str, bool]
+    languages: list[str] | None
+    kept: np.ndarray  # which input rows answered
+
+
+def _answers(
+    answers: pd.Series,
+    ids: Sequence[str] | None,
+    quotable: pd.Series | None,
+    languages: Sequence[str] | None,
+) -> _Answers:
+    text = answers.astype("string").fillna("").str.strip()
+    ok = text.ne("").to_numpy()
+    ids_all = [str(x) for x in (ids if ids is not None else range(1, len(answers) + 1))]
+    rids = [i for i, keep in zip(ids_all, ok, strict=True) if keep]
+    q_all = (
+        quotable.reindex(answers.index).fillna(False).astype(bool).to_numpy()
+        if quotable is not None
+        else np.zeros(len(answers), bool)
+    )
+    langs = None
+    if languages is not None:
+        langs = [str(x) for x, keep in zip(languages, ok, strict=True) if keep]
+    return _Answers(text[ok].tolist(), rids, dict(zip(rids, q_all[ok], strict=True)), langs, ok)
+
+
+def _vectors(a: _Answers, embedder: Embedder | None, embeddings: np.ndarray | None) -> np.ndarray:
+    if embeddings is not None:
+        x = np.asarray(embeddings)
+        return x[a.kept] if len(x) == len(a.kept) else x
+    if embedder is None:
+        raise ValueError("theme_open_question needs an embedder or embeddings")
+    if hasattr(embedder, "fit"):
+        embedder.fit(a.texts)  # tfidf learns its space from these answers; others no-op
+    return embedder.encode(a.texts)
+
+
+def theme_cells(assignments: pd.DataFrame, theme_ids: Sequence[int], k: int) -> pd.DataFrame:
+    """Respondents per theme and unthemed ('unthemed' row): `count`, and `shown` (the count
+    after `suppress_parts`: under k hidden, a second one with it, and any theme whose rest of
+    the answers is under k), <NA> when hidden."""
+    counts = assignments["theme_id"].astype(int).value_counts()
+    index = [str(t) for t in theme_ids] + ["unthemed"]
+    cells = pd.Series(
+        [int(counts.get(t, 0)) for t in theme_ids] + [int(counts.get(-1, 0))], index=index
+    )
+    return pd.DataFrame({"count": cells, "shown": suppress_parts(cells, k)})
+
+
+def _typical_answers(
+    sents: list,
+    vectors: np.ndarray,
+    centroid: np.ndarray | None,
+    *,
+    n_summary: int,
+    n_quotes: int,
+    used: set[str],
+    allowed: list[str],
+) -> tuple[list[str], list[str]]:
+    """Up to `n_summary` typical answers and `n_quotes` further quotes from quotable sentences,
+    one per respondent (across calls sharing `used`)."""
+    from kmsynth.synthesis import ExtractiveSummariser, pick_quotes
+
+    summ = ExtractiveSummariser(diversity=0.3, min_words=3, max_words=40).summarise(
+        sents, vectors, k=n_summary
+    )
+    used.update(s.author_id for s in summ)
+    summary = [s.text for s in summ]
+    rank = None
+    if centroid is not None and vectors.shape[1] == len(centroid):
+        rank = list(np.argsort(-(vectors @ centroid)))
+    quotes: list[str] = []
+    avoid = set(summary)
+    for _ in range(n_quotes):  # one at a time: the same words from two people are one quote
+        got = pick_quotes(
+            sents,
+            used_authors=used,
+            n=1,
+            min_words=4,
+            max_words=40,
+            rank=rank,
+            allowed_words=allowed,
+            avoid=avoid,
+        )
+        if not got:
+            break
+        quotes.append(got[0].text)
+        avoid.add(got[0].text)
+    return summary, quotes
+
+
+def _quotable_sentences(
+    members: list[str], a: _Answers, used: set[str], allowed: list[str]
+) -> list:
+    """Sentences of quotable members' answers that pass the one quote gate."""
+    from kmsynth.synthesis import quote_problem
+    from kmsynth.text import split_sentences
+
+    by_id = dict(zip(a.ids, a.texts, strict=True))
+    out = []
+    for d in members:
+        if not a.quotable.get(d, False) or d in used:
+            continue
+        for s in split_sentences(by_id[d], d, author_id=d, quotable=True):
+            if not quote_problem(s, min_words=3, max_words=40, allowed_words=allowed):
+                out.append(s)
+    return out
+
+
 def theme_open_question(
     answers: pd.Series,
     *,
     question: str = "",
-    embedder=None,
+    embedder: Embedder | None = None,
     embeddings: np.ndarray | None = None,
     k: int = 10,
     quotable: pd.Series | None = None,
@@ -116,135 +238,62 @@ def theme_open_question(
     allowed_words: Iterable[str] = (),
 ) -> OpenQuestion:
     """Themes in one open question's (redacted) answers, each with its share of respondents
-    who answered (through `suppress_small_cells`, the unthemed answers included so that a
-    hidden theme cannot be recovered from the total), up to `n_summary` typical answers and
-    `n_quotes` quotes. Both are verbatim answers of respondents marked quotable, passing the
-    quote rules of `summarise.quote_problem`, at most one per respondent across calls sharing
-    `used`. Fewer than 20 answers are not themed (the note says so)."""
-    from kmsynth.synthesis.summarise import (
-        ExtractiveSummariser,
-        pick_quotes,
-        quote_problem,
-        split_sentences,
-    )
-
-    text = answers.astype("string").fillna("").str.strip()
-    ok = text.ne("").to_numpy()
-    texts = text[ok].tolist()
-    ids_all = [str(x) for x in (ids if ids is not None else range(1, len(answers) + 1))]
-    rids = [i for i, keep in zip(ids_all, ok, strict=False) if keep]
-    q_all = (
-        quotable.reindex(answers.index).fillna(False).astype(bool).to_numpy()
-        if quotable is not None
-        else np.zeros(len(answers), bool)
-    )
-    quot = dict(zip(rids, q_all[ok], strict=False))
-    langs = (
-        [str(x) for x, keep in zip(languages, ok, strict=False) if keep]
-        if languages is not None
-        else None
-    )
-    n = len(texts)
+    who answered (suppressed with the unthemed answers, see `theme_cells`), up to `n_summary`
+    typical answers and `n_quotes` quotes: verbatim answers of respondents marked quotable that
+    pass the quote gate, one per respondent across calls sharing `used`. Fewer than 20 answers
+    are not themed (the note says so)."""
+    a = _answers(answers, ids, quotable, languages)
+    n = len(a.texts)
     if n < max(MIN_OPEN_ANSWERS, k):
+        need = max(MIN_OPEN_ANSWERS, k)
+        said = f"{n} answers" if n == 0 or n >= k else f"Fewer than {k} answers"
         return OpenQuestion(
-            question,
-            n,
-            note=f"{n} answers: too few to find themes "
-            f"(at least {max(MIN_OPEN_ANSWERS, k)} needed).",
+            question, n, note=f"{said}: too few to find themes (at least {need} needed)."
         )
-    if embeddings is None:
-        if embedder is None:
-            raise ValueError("theme_open_question needs an embedder or embeddings")
-        if hasattr(embedder, "fit"):
-            embedder.fit(texts)  # tfidf learns its space from these answers; others no-op
-        X = embedder.encode(texts)
-    else:
-        X = (
-            np.asarray(embeddings)[ok]
-            if len(embeddings) == len(answers)
-            else np.asarray(embeddings)
-        )
+    x = _vectors(a, embedder, embeddings)
     res = fit_open_themes(
-        texts,
-        rids,
+        a.texts,
+        a.ids,
         embedder=embedder,
-        embeddings=X,
-        languages=langs,
+        embeddings=x,
+        languages=a.languages,
         k=k,
         seed=seed,
         min_theme_size=min_theme_size,
     )
-    assign = res.assignments.set_index("doc_id")["theme_id"]
-    counts = assign.value_counts()
-    theme_ids = [int(t) for t in res.themes["theme_id"]]
-    cells = pd.Series(
-        [int(counts.get(t, 0)) for t in theme_ids] + [int(counts.get(-1, 0))],
-        index=[str(t) for t in theme_ids] + ["unthemed"],
-    )
-    visible = suppress_small_cells(cells, k)
+    cells = theme_cells(res.assignments, [int(t) for t in res.themes["theme_id"]], k)
     used = used if used is not None else set()
-    summariser = ExtractiveSummariser(diversity=0.3, min_words=3, max_words=40)
-    allowed_words = list(allowed_words)
-    by_id = dict(zip(rids, texts, strict=False))
-    pos = {rid: i for i, rid in enumerate(rids)}
+    allowed = list(allowed_words)
+    pos = {rid: i for i, rid in enumerate(a.ids)}
+    doc_theme = res.assignments["theme_id"].astype(int).to_numpy()
     themes: list[OpenTheme] = []
     for r in res.themes.itertuples(index=False):
         tid = int(r.theme_id)
-        shown = pd.notna(visible[str(tid)])
-        members = [d for d, t in assign.items() if int(t) == tid]
+        shown = pd.notna(cells.at[str(tid), "shown"])
+        c = int(cells.at[str(tid), "count"])
         th = OpenTheme(
-            tid,
-            str(r.label),
-            str(r.keywords),
-            int(cells[str(tid)]) if shown else None,
-            cells[str(tid)] / n if shown else None,
+            tid, str(r.label), str(r.keywords), c if shown else None, c / n if shown else None
         )
-        if shown:
-            sents = []
-            for d in members:
-                if not quot.get(d, False):
-                    continue
-                for s in split_sentences(by_id[d], d, author_id=d, quotable=True):
-                    if not quote_problem(s, min_words=3, max_words=40, allowed_words=allowed_words):
-                        sents.append(s)
-            sents = [s for s in sents if s.author_id not in used]
-            if sents:
-                emb = (
-                    embedder.encode([s.text for s in sents])
-                    if embedder is not None
-                    else X[[pos[s.post_id] for s in sents]]
-                )
-                summ = summariser.summarise(sents, emb, k=n_summary)
-                for s in summ:
-                    used.add(s.author_id)
-                th.summary = [s.text for s in summ]
-                cent = res.centroids.get(tid)
-                rank = (
-                    list(np.argsort(-(emb @ cent)))
-                    if cent is not None and emb.shape[1] == len(cent)
-                    else None
-                )
-                avoid = set(th.summary)
-                for _ in range(
-                    n_quotes
-                ):  # one at a time: the same words from two people are one quote
-                    got = pick_quotes(
-                        sents,
-                        used_authors=used,
-                        n=1,
-                        min_words=4,
-                        max_words=40,
-                        rank=rank,
-                        allowed_words=allowed_words,
-                        avoid=avoid,
-                    )
-                    if not got:
-                        break
-                    th.quotes.append(got[0].text)
-                    avoid.add(got[0].text)
+        members = res.assignments["doc_id"].astype(str)[doc_theme == tid].tolist()
+        sents = _quotable_sentences(members, a, used, allowed) if shown else []
+        if sents:
+            vec = (
+                embedder.encode([s.text for s in sents])
+                if embedder is not None
+                else x[[pos[s.post_id] for s in sents]]
+            )
+            th.summary, th.quotes = _typical_answers(
+                sents,
+                vec,
+                res.centroids.get(tid),
+                n_summary=n_summary,
+                n_quotes=n_quotes,
+                used=used,
+                allowed=allowed,
+            )
         themes.append(th)
     themes.sort(key=lambda t: (t.n is None, -(t.n or 0), t.theme_id))
-    un = visible["unthemed"]
+    un = cells.at["unthemed", "shown"]
     log.info(
         "open question themed: %d answers, %d themes (%d hidden)",
         n,

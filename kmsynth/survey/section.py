@@ -22,19 +22,24 @@ name the question columns (kept under their own names), open answers arrive reda
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kmsynth.config import MIN_CELL_FLOOR, Config
 from kmsynth.errors import InputError
+from kmsynth.html import HIDDEN
 from kmsynth.survey.data import SurveyData, load_survey
 from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
-from kmsynth.survey.open_ended import OpenQuestion, allowed_words, theme_open_question
-from kmsynth.survey.stats import compare_waves, default_waves, item_table
+from kmsynth.survey.open_ended import OpenQuestion, quote_allowed_words, theme_open_question
+from kmsynth.survey.stats import compare_waves, default_waves, item_table, share_shown
+
+if TYPE_CHECKING:
+    from kmsynth.embed.embedders import Embedder
 
 
 def _fmt_ci(est: float, lo: float, hi: float, pct: bool = False) -> str:
@@ -162,7 +167,8 @@ class SurveySection:
             h.paragraph(
                 f"{self.n_responses} responses ({self.period}). Likert items on a 1-5 scale; "
                 f"'don't know' and blank answers are counted apart and are never in a mean. "
-                f"Groups with fewer than {self.k} answers are not shown.",
+                f"Groups, answer points and counts under {self.k}, and shares that would reveal "
+                f"one, are not shown ({HIDDEN} in tables, no bar in charts).",
                 "muted",
             )
         ]
@@ -203,9 +209,9 @@ class SurveySection:
                 n_groups = hidden["group"].nunique()
                 parts.append(
                     h.paragraph(
-                        f"{n_groups} {name}{'s' if n_groups != 1 else ''} hidden for some or all items: fewer than "
-                        f"{self.k} answers, or "
-                        f"hidden as well so that a small group cannot be worked out from the others and the total.",
+                        f"{n_groups} {name}{'s' if n_groups != 1 else ''} hidden for some or all "
+                        f"items: fewer than {self.k} answers, or hidden as well so that a small "
+                        "group cannot be worked out from the others and the total.",
                         "muted",
                     )
                 )
@@ -255,6 +261,12 @@ class SurveySection:
             )
         return h.section("Waves compared", "".join(parts))
 
+    def _answered_text(self, n: int) -> str:
+        """How many answered an open question, unless those who did not are fewer than k."""
+        if share_shown(n, self.n_responses, self.k):
+            return f"{n} respondents answered."
+        return f"All but fewer than {self.k} respondents answered."
+
     def html_open_ended(self) -> str:
         from kmsynth import html as h
 
@@ -264,7 +276,7 @@ class SurveySection:
             if q.note:
                 parts.append(h.paragraph(q.note, "muted"))
                 continue
-            parts.append(h.paragraph(f"{q.n_answered} respondents answered.", "muted"))
+            parts.append(h.paragraph(self._answered_text(q.n_answered), "muted"))
             if any(t.shown for t in q.themes):
                 parts.append(h.figure_html(self.figures[f"themes_{i}"], name=f"survey-themes-{i}"))
             for t in q.themes:
@@ -281,8 +293,8 @@ class SurveySection:
             extra = []
             if q.hidden_themes:
                 extra.append(
-                    f"{q.hidden_themes} smaller theme(s) not shown (fewer than {self.k} respondents, or "
-                    "hidden so that they cannot be worked out from the total)"
+                    f"{q.hidden_themes} smaller theme(s) not shown (fewer than {self.k} "
+                    "respondents, or hidden so that they cannot be worked out from the total)"
                 )
             if q.unthemed:
                 extra.append(f"{q.unthemed} answers fit no theme")
@@ -314,16 +326,121 @@ def _month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, start + pd.offsets.MonthBegin(1)
 
 
+def _up_to_month(data: SurveyData, month: str, k: int) -> tuple[SurveyData, list[str], str]:
+    """Responses submitted up to the end of `month`, notes and the period's wording; counts
+    that (or whose complement) fall below k are not given."""
+    start, end = _month_bounds(month)
+    later = (data.table["submitted_at"] >= end).to_numpy()
+    notes = []
+    if later.any():
+        n_later = int(later.sum())
+        said = str(n_later) if n_later >= k else f"fewer than {k}"
+        notes.append(f"{said} responses submitted after {month} are left out.")
+    data = data.subset(~later)
+    in_month = int((data.table["submitted_at"] >= start).sum())
+    period = f"submitted up to the end of {month}"
+    if share_shown(in_month, len(data.table), k):
+        period += f", {in_month} of them in {month}"
+    return data, notes, period
+
+
+def _breakdowns(
+    data: SurveyData, cols: Sequence[str], *, k: int, ci: str, seed: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """item_table by each column with two or more values, and its chart where a group shows."""
+    tables: dict[str, pd.DataFrame] = {}
+    figures: dict[str, Any] = {}
+    t = data.table
+    for col in dict.fromkeys(c for c in cols if c in t.columns):
+        vals = t[col].astype("string").str.strip().fillna("")
+        if not data.items or vals.eq("").all() or vals.nunique() < 2:
+            continue
+        tables[col] = item_table(data.scores, by=t[col], k=k, ci=ci, seed=seed, scales=data.scales)
+        if tables[col]["shown"].any():
+            title = f"By {BREAKDOWN_TITLES.get(col, col)}"
+            figures[f"likert_by_{col}"] = likert_figure(tables[col], title)
+    return tables, figures
+
+
+def _embedder(embedder: Embedder | str | None, cfg: Config) -> Embedder:
+    from kmsynth.embed.embedders import embedder_from_config, get_embedder
+
+    if embedder is None:
+        return embedder_from_config(cfg)
+    if isinstance(embedder, str):
+        return get_embedder(
+            embedder, cache_dir=cfg.embedding.cache_dir, batch_size=cfg.embedding.batch_size
+        )
+    return embedder
+
+
+def _open_questions(
+    data: SurveyData, emb: Embedder, cfg: Config, k: int
+) -> tuple[list[OpenQuestion], dict[str, Any]]:
+    """Each open question themed (quotes shared out: one per respondent in the section)."""
+    t = data.table
+    used: set[str] = set()
+    quotable = t["quotable"] if "quotable" in t.columns else None
+    langs = t["language"].astype(str).tolist() if "language" in t.columns else None
+    allowed = quote_allowed_words(t)
+    questions, figures = [], {}
+    for i, q in enumerate(data.open_ended):
+        oq = theme_open_question(
+            t[q],
+            question=q,
+            embedder=emb,
+            k=k,
+            quotable=quotable,
+            ids=t["response_id"].astype(str).tolist(),
+            languages=langs,
+            seed=cfg.themes.seed,
+            min_theme_size=cfg.themes.min_theme_size,
+            used=used,
+            allowed_words=allowed,
+        )
+        questions.append(oq)
+        if any(th.shown for th in oq.themes):
+            figures[f"themes_{i}"] = theme_figure(oq)
+    return questions, figures
+
+
+def _method(data: SurveyData, *, k: int, ci: str, themed_with: str | None, seed: int) -> list[str]:
+    scale_names = ", ".join(sorted(set(data.scales.values()))) or "no"
+    interval = "bootstrap (seeded)" if ci == "bootstrap" else "t"
+    method = [
+        f"Likert answers mapped to 1-5 ({scale_names} scale); labels in English, Spanish, "
+        "French and Portuguese and numbers are accepted. 'Don't know', N/A and similar answers, "
+        "and blanks, are counted apart: never neutral, never in a mean or a share.",
+        f"Means with a 95% {interval} confidence interval; top-2 box (the two most positive "
+        "points) with a Wilson 95% interval.",
+        f"Small cells: any group (respondent group, region, wave, theme) with fewer than {k} "
+        "answers is hidden, and where one group is hidden a second one is too, so that it cannot "
+        "be worked out from the total. The same holds within a group: answer points, "
+        f"'don't know' and no-answer counts under {k}, and any share from which such a count "
+        "follows (or from whose complement it does), are not shown.",
+        "Waves: two-sided Mann-Whitney U per item, Holm's correction across items, rank-biserial "
+        "effect size.",
+    ]
+    if themed_with is not None:
+        method.append(
+            "Open questions: themes found with kmsynth's themes engine on redacted answers "
+            f"({themed_with}, seed {seed}). Typical answers and quotes are verbatim redacted "
+            "answers of respondents who agreed to be quoted, at most one per respondent; nothing "
+            "is paraphrased."
+        )
+    return method
+
+
 def survey_section(
-    source,
+    source: SurveyData | str | os.PathLike,
     config: Config | None = None,
     *,
-    mapping=None,
+    mapping: str | os.PathLike | None = None,
     month: str | None = None,
     wave_col: str = "wave",
     waves: Sequence[str] | None = None,
     k: int | None = None,
-    embedder=None,
+    embedder: Embedder | str | None = None,
     scales: Mapping[str, str] | None = None,
     ci: str = "t",
     breakdowns: Sequence[str] = ("respondent_group", "region"),
@@ -338,7 +455,6 @@ def survey_section(
     least 5). embedder: an Embedder or a name (minilm, static, tfidf); default from config.
     """
     from kmsynth.config import load_config
-    from kmsynth.embed.embedders import embedder_from_config, get_embedder
 
     cfg = config or load_config(None)
     k = int(k if k is not None else cfg.privacy.min_cell)
@@ -346,100 +462,37 @@ def survey_section(
         raise InputError(
             f"k must be at least {MIN_CELL_FLOOR}, got {k}", hint="raise k (privacy.min_cell)"
         )
-    data = (
-        source
-        if isinstance(source, SurveyData)
-        else load_survey(source, cfg, mapping=mapping, scales=scales)
-    )
-    notes: list[str] = []
-    period = "all responses"
+    if not isinstance(source, SurveyData):
+        source = load_survey(source, cfg, mapping=mapping, scales=scales)
+    data, notes, period = source, [], "all responses"
     if month is not None:
-        start, end = _month_bounds(month)
-        when = data.table["submitted_at"]
-        later = when >= end
-        if later.any():
-            notes.append(f"{int(later.sum())} responses submitted after {month} are left out.")
-        data = data.subset(~later.to_numpy())
-        in_month = int((data.table["submitted_at"] >= start).sum())
-        period = f"submitted up to the end of {month}, {in_month} of them in {month}"
-    t, scores = data.table, data.scores
-    overall = item_table(scores, k=k, ci=ci, seed=cfg.themes.seed, scales=data.scales)
+        data, notes, period = _up_to_month(data, month, k)
+    seed = cfg.themes.seed
+    overall = item_table(data.scores, k=k, ci=ci, seed=seed, scales=data.scales)
     figures: dict[str, Any] = {}
     if data.items:
         figures["likert"] = likert_figure(overall, "All respondents")
-    tables: dict[str, pd.DataFrame] = {}
-    cols = [c for c in (*breakdowns, wave_col) if c in t.columns and c not in tables]
-    for col in dict.fromkeys(cols):
-        vals = t[col].astype("string").str.strip().fillna("")
-        if not data.items or vals.eq("").all() or vals.nunique() < 2:
-            continue
-        tables[col] = item_table(
-            scores, by=t[col], k=k, ci=ci, seed=cfg.themes.seed, scales=data.scales
-        )
-        if tables[col]["shown"].any():
-            figures[f"likert_by_{col}"] = likert_figure(
-                tables[col], f"By {BREAKDOWN_TITLES.get(col, col)}"
-            )
+    tables, figs = _breakdowns(data, [*breakdowns, wave_col], k=k, ci=ci, seed=seed)
+    figures.update(figs)
     cmp = None
-    order = default_waves(t, wave_col) if wave_col in t.columns else []
+    order = default_waves(data.table, wave_col)
     if data.items and (waves is not None or len(order) >= 2):
         a, b = list(waves) if waves is not None else order[-2:]
         cmp = compare_waves(data.scored(), wave_col, a, b, items=data.items, k=k)
         if cmp["tested"].any():
             figures["waves"] = waves_figure(cmp, f"{a} against {b}")
     questions: list[OpenQuestion] = []
+    themed_with = None
     if themes and data.open_ended:
-        if embedder is None:
-            emb = embedder_from_config(cfg)
-        elif isinstance(embedder, str):
-            emb = get_embedder(
-                embedder, cache_dir=cfg.embedding.cache_dir, batch_size=cfg.embedding.batch_size
-            )
-        else:
-            emb = embedder
-        used: set[str] = set()
-        quotable = t["quotable"] if "quotable" in t.columns else None
-        langs = t["language"].astype(str).tolist() if "language" in t.columns else None
-        allowed = allowed_words(t)
-        for i, q in enumerate(data.open_ended):
-            oq = theme_open_question(
-                t[q],
-                question=q,
-                embedder=emb,
-                k=k,
-                quotable=quotable,
-                ids=t["response_id"].astype(str).tolist(),
-                languages=langs,
-                seed=cfg.themes.seed,
-                min_theme_size=cfg.themes.min_theme_size,
-                used=used,
-                allowed_words=allowed,
-            )
-            questions.append(oq)
-            if any(th.shown for th in oq.themes):
-                figures[f"themes_{i}"] = theme_figure(oq)
-    scale_names = sorted(set(data.scales.values()))
-    method = [
-        f"Likert answers mapped to 1-5 ({', '.join(scale_names) or 'no'} scale); labels in English, Spanish, "
-        "French and Portuguese and numbers are accepted. 'Don't know', N/A and similar answers, and blanks, "
-        "are counted apart: never neutral, never in a mean or a share.",
-        f"Means with a 95% {'bootstrap (seeded)' if ci == 'bootstrap' else 't'} confidence interval; top-2 box "
-        "(the two most positive points) with a Wilson 95% interval.",
-        f"Small cells: any group (respondent group, region, wave, theme) with fewer than {k} answers is hidden, "
-        "and where one group is hidden a second one is too, so that it cannot be worked out from the total.",
-        "Waves: two-sided Mann-Whitney U per item, Holm's correction across items, rank-biserial effect size.",
-    ]
-    if questions:
-        method.append(
-            "Open questions: themes found with kmsynth's themes engine on redacted answers "
-            f"({getattr(emb, 'model_id', 'embedder')}, seed {cfg.themes.seed}). Typical answers and "
-            "quotes are verbatim redacted answers of respondents who agreed to be quoted, at most one "
-            "per respondent; nothing is paraphrased."
-        )
+        emb = _embedder(embedder, cfg)
+        questions, figs = _open_questions(data, emb, cfg, k)
+        figures.update(figs)
+        themed_with = str(getattr(emb, "model_id", "embedder"))
+    method = _method(data, k=k, ci=ci, themed_with=themed_with, seed=seed)
     return SurveySection(
         title=title,
         k=k,
-        n_responses=len(t),
+        n_responses=len(data.table),
         period=period,
         items=overall,
         breakdowns=tables,
@@ -451,6 +504,8 @@ def survey_section(
     )
 
 
-def survey_section_html(path, config: Config, month: str | None = None, **kwargs: Any) -> str:
+def survey_section_html(
+    path: SurveyData | str | os.PathLike, config: Config, month: str | None = None, **kwargs: Any
+) -> str:
     """The monthly report's survey section as escaped HTML (see `survey_section`)."""
     return survey_section(path, config, month=month, **kwargs).to_html()

@@ -69,6 +69,93 @@ def group_counts(scores: pd.DataFrame, by: pd.Series, k: int) -> tuple[pd.DataFr
     return answered, suppressed
 
 
+def suppress_parts(cells: pd.Series, k: int) -> pd.Series:
+    """Counts that add up to a published total, suppressed: under k hidden, a second one where
+    one alone is hidden (`suppress_small_cells`), and any shown cell whose complement (total
+    minus the cell, a sum of hidden cells) is between 1 and k - 1. Hidden cells are <NA>."""
+    out = suppress_small_cells(cells.astype(int), k)
+    total = int(cells.sum())
+    rest = total - cells.astype(int)
+    # the rest of a shown cell holds only cells under k, hidden already: never one alone
+    return out.mask((rest > 0) & (rest < k))
+
+
+def hidden_points(counts: np.ndarray, k: int) -> np.ndarray:
+    """Which of the five point counts (answers 1-5 of one item and group) are hidden: under k,
+    plus secondary suppression (their total, the answers on the scale, is published)."""
+    counts = np.asarray(counts, dtype=int)
+    if counts.sum() == 0:
+        return np.zeros(len(counts), dtype=bool)
+    return suppress_parts(pd.Series(counts), k).isna().to_numpy()
+
+
+def share_shown(count: int, n: int, k: int) -> bool:
+    """A share count/n may be published: neither the count nor its complement n - count is
+    between 1 and k - 1 (a share p of a published n reveals the count round(p * n))."""
+    return not (0 < count < k or 0 < n - count < k)
+
+
+def top2_shown(counts: np.ndarray, hidden: np.ndarray, k: int) -> bool:
+    """The top-2-box share may be published: it and its complement reveal no count under k,
+    and it does not single out one hidden point (among 4-5, or among 1-3)."""
+    top, n = int(counts[3:].sum()), int(counts.sum())
+    lone = int(hidden[3:].sum()) == 1 or int(hidden[:3].sum()) == 1
+    return share_shown(top, n, k) and not lone
+
+
+def _not_on_scale(col: pd.Series, n: int, k: int) -> dict[str, Any]:
+    """Overall only: don't-know and no-answer counts, suppressed as a pair (their sum is the
+    responses minus the answers on the scale); `n` hidden too when that sum is under k."""
+    dk, na = int((col == DONT_KNOW).sum()), int(col.isna().sum())
+    pair = suppress_parts(pd.Series([dk, na]), k)
+    out: dict[str, Any] = {
+        "dont_know": float(dk) if pd.notna(pair.iloc[0]) else np.nan,
+        "no_answer": float(na) if pd.notna(pair.iloc[1]) else np.nan,
+    }
+    if not share_shown(n, n + dk + na, k):
+        out["n"] = np.nan
+    return out
+
+
+def _figures(ans: np.ndarray, k: int, ci: str, seed: int, overall: bool) -> dict[str, Any]:
+    """One shown item (and group): shares and counts of the points (small ones hidden), mean
+    with its CI, top-2 box with its Wilson CI (hidden when it would reveal a small count)."""
+    counts = np.array([int((ans == v).sum()) for v in POINTS])
+    hidden = hidden_points(counts, k)
+    n = len(ans)
+    row: dict[str, Any] = {}
+    for i, v in enumerate(POINTS):
+        if overall:
+            row[f"count_{v}"] = np.nan if hidden[i] else float(counts[i])
+        row[f"share_{v}"] = np.nan if hidden[i] else counts[i] / n
+    lo, hi = mean_ci(ans, method=ci, seed=seed)
+    row.update(mean=float(ans.mean()), mean_ci_low=lo, mean_ci_high=hi)
+    top = int(counts[3:].sum())
+    if top2_shown(counts, hidden, k):
+        wl, wh = wilson_ci(top, n)
+        row.update(top2=top / n, top2_ci_low=wl, top2_ci_high=wh)
+    else:
+        row.update(top2=np.nan, top2_ci_low=np.nan, top2_ci_high=np.nan)
+    return row
+
+
+_BLANK = ("mean", "mean_ci_low", "mean_ci_high", "top2", "top2_ci_low", "top2_ci_high")
+
+
+def _shown_map(scores: pd.DataFrame, g: pd.Series, k: int, overall: bool) -> dict:
+    """(group, item) -> whether that group's answers to the item may be shown at all."""
+    if overall:
+        answered = scores.ge(1).sum().astype(int)
+        visible = suppress_small_cells(answered, k, secondary=False)  # one cell per item
+        return {("All", it): pd.notna(visible[it]) and answered[it] > 0 for it in scores.columns}
+    answered_t, supp = group_counts(scores, g, k)
+    return {
+        (grp, it): pd.notna(supp.at[grp, it]) and answered_t.at[grp, it] > 0
+        for grp in answered_t.index
+        for it in answered_t.columns
+    }
+
+
 def item_table(
     scores: pd.DataFrame,
     *,
@@ -82,26 +169,16 @@ def item_table(
     95% CI, top-2-box share (4 or 5) with a Wilson CI; overall also the don't-know and
     no-answer counts and the count of each point.
 
-    Groups pass through `suppress_small_cells` (k): a hidden group has `shown` False and every
-    figure blank, and must not be published (tables and charts here drop such rows).
+    Everything published is suppressed at k: a group under k (plus secondary suppression
+    across groups) has `shown` False and every figure blank; within a shown row, point counts
+    and shares under k (plus a second one), a don't-know/no-answer pair with a count under k,
+    and a top-2 share revealing a count under k (or its complement) are NaN.
     """
     if k < MIN_CELL_FLOOR:
         raise ValueError(f"k must be at least {MIN_CELL_FLOOR}")
     overall = by is None
     g = _groups(by, scores.index)
-    if overall:
-        answered = scores.ge(1).sum().astype(int)
-        visible = suppress_small_cells(answered, k, secondary=False)  # one cell per item: no totals
-        shown_map = {
-            ("All", item): pd.notna(visible[item]) and answered[item] > 0 for item in scores.columns
-        }
-    else:
-        answered_t, supp = group_counts(scores, g, k)
-        shown_map = {
-            (grp, item): pd.notna(supp.at[grp, item]) and answered_t.at[grp, item] > 0
-            for grp in answered_t.index
-            for item in answered_t.columns
-        }
+    shown_map = _shown_map(scores, g, k, overall)
     order = sorted(set(g), key=lambda x: (x == NOT_STATED, x))
     rows = []
     for item in scores.columns:
@@ -116,34 +193,15 @@ def item_table(
                 "shown": shown,
                 "n": len(ans) if shown else np.nan,
             }
-            if overall:
-                row["dont_know"] = int((col == DONT_KNOW).sum()) if shown else np.nan
-                row["no_answer"] = int(col.isna().sum()) if shown else np.nan
-                for v in POINTS:
-                    row[f"count_{v}"] = int((ans == v).sum()) if shown else np.nan
-            for v in POINTS:
-                row[f"share_{v}"] = float((ans == v).mean()) if shown else np.nan
-            if shown:
-                lo, hi = mean_ci(ans, method=ci, seed=seed)
-                top = int((ans >= 4).sum())
-                wl, wh = wilson_ci(top, len(ans))
-                row.update(
-                    mean=float(ans.mean()),
-                    mean_ci_low=lo,
-                    mean_ci_high=hi,
-                    top2=top / len(ans),
-                    top2_ci_low=wl,
-                    top2_ci_high=wh,
-                )
+            if not shown:
+                blank = [*_BLANK, *(f"share_{v}" for v in POINTS)]
+                if overall:
+                    blank += ["dont_know", "no_answer", *(f"count_{v}" for v in POINTS)]
+                row.update(dict.fromkeys(blank, np.nan))
             else:
-                row.update(
-                    mean=np.nan,
-                    mean_ci_low=np.nan,
-                    mean_ci_high=np.nan,
-                    top2=np.nan,
-                    top2_ci_low=np.nan,
-                    top2_ci_high=np.nan,
-                )
+                row.update(_figures(ans, k, ci, seed, overall))
+                if overall:
+                    row.update(_not_on_scale(col, len(ans), k))
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -159,6 +217,80 @@ def _as_scores(df: pd.DataFrame, items: Sequence[str]) -> pd.DataFrame:
             else parse_likert(col, column=item, rows=rows)
         )
     return pd.DataFrame(out, index=df.index)
+
+
+_UNTESTED = dict.fromkeys(
+    (
+        "n_a",
+        "n_b",
+        "mean_a",
+        "mean_b",
+        "top2_a",
+        "top2_b",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "u",
+        "p",
+        "rank_biserial",
+    ),
+    np.nan,
+)
+
+
+def _top2(x: np.ndarray, k: int) -> float:
+    """Top-2-box share of one wave, NaN when it or its complement reveals a count under k."""
+    top = int((x >= 4).sum())
+    return top / len(x) if share_shown(top, len(x), k) else np.nan
+
+
+def _wave_test(xa: np.ndarray, xb: np.ndarray, k: int) -> dict[str, Any]:
+    """Mann-Whitney U, Welch CI of the difference of means (b - a), rank-biserial effect."""
+    from scipy import stats
+
+    u = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+    r = 1.0 - 2.0 * float(u.statistic) / (len(xa) * len(xb))
+    diff = float(xb.mean() - xa.mean())
+    va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)
+    se = math.sqrt(va + vb)
+    h = 0.0
+    if se > 0:
+        dof = (va + vb) ** 2 / ((va**2) / (len(xa) - 1) + (vb**2) / (len(xb) - 1))
+        h = se * stats.t.ppf(0.975, dof)
+    return dict(
+        n_a=len(xa),
+        n_b=len(xb),
+        mean_a=float(xa.mean()),
+        mean_b=float(xb.mean()),
+        top2_a=_top2(xa, k),
+        top2_b=_top2(xb, k),
+        difference=diff,
+        difference_ci_low=diff - h,
+        difference_ci_high=diff + h,
+        u=float(u.statistic),
+        p=float(u.pvalue),
+        rank_biserial=r,
+        effect=_effect_size_word(r),
+    )
+
+
+def _check_waves(df: pd.DataFrame, wave_col: str, a: str, b: str) -> pd.Series:
+    if wave_col not in df.columns:
+        raise InputError(
+            f"no wave column {wave_col!r} in the survey",
+            column=wave_col,
+            hint="map the column that names the event or round to `wave` in the mapping",
+        )
+    waves = _groups(df[wave_col], df.index)
+    present = set(waves)
+    for w in (a, b):
+        if w not in present:
+            raise InputError(
+                f"wave {w!r} is not in column {wave_col!r}",
+                column=wave_col,
+                hint="waves found: " + ", ".join(sorted(map(repr, present))),
+            )
+    return waves
 
 
 def compare_waves(
@@ -179,90 +311,30 @@ def compare_waves(
     (two-sided), the Holm-adjusted p across the tested items, the rank-biserial correlation
     (b against a: +1 every answer in b above every answer in a) and its size (Romano et
     al. thresholds 0.147 / 0.33 / 0.474). A wave hidden by small-cell suppression (counted
-    over all waves in `df`) is not tested.
+    over all waves in `df`) is not tested; a top-2 share revealing a count under k is NaN.
     """
-    from scipy import stats
     from statsmodels.stats.multitest import multipletests
 
-    if wave_col not in df.columns:
-        raise InputError(
-            f"no wave column {wave_col!r} in the survey",
-            column=wave_col,
-            hint="map the column that names the event or round to `wave` in the mapping",
-        )
-    items = (
-        list(items)
-        if items is not None
-        else [c for c in df.columns if c != wave_col and not str(c).startswith("_")]
-    )
-    waves = _groups(df[wave_col], df.index)
-    present = set(waves)
-    for w in (a, b):
-        if w not in present:
-            raise InputError(
-                f"wave {w!r} is not in column {wave_col!r}",
-                column=wave_col,
-                hint="waves found: " + ", ".join(sorted(map(repr, present))),
-            )
+    waves = _check_waves(df, wave_col, a, b)
+    if items is None:
+        items = [c for c in df.columns if c != wave_col and not str(c).startswith("_")]
+    items = list(items)
     scores = _as_scores(df, items)
     _, supp = group_counts(scores, waves, k)
     rows = []
     for item in items:
-        xa = scores.loc[waves == a, item]
-        xb = scores.loc[waves == b, item]
+        xa, xb = scores.loc[waves == a, item], scores.loc[waves == b, item]
         xa, xb = xa[xa >= 1].to_numpy(), xb[xb >= 1].to_numpy()
         ok = bool(pd.notna(supp.at[a, item]) and pd.notna(supp.at[b, item]) and len(xa) and len(xb))
         row: dict[str, Any] = {"item": item, "tested": ok}
-        if ok:
-            u = stats.mannwhitneyu(xa, xb, alternative="two-sided")
-            r = 1.0 - 2.0 * float(u.statistic) / (len(xa) * len(xb))
-            diff = float(xb.mean() - xa.mean())
-            va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)
-            se = math.sqrt(va + vb)
-            if se > 0:
-                dof = (va + vb) ** 2 / ((va**2) / (len(xa) - 1) + (vb**2) / (len(xb) - 1))
-                h = se * stats.t.ppf(0.975, dof)
-            else:
-                h = 0.0
-            row.update(
-                n_a=len(xa),
-                n_b=len(xb),
-                mean_a=float(xa.mean()),
-                mean_b=float(xb.mean()),
-                top2_a=float((xa >= 4).mean()),
-                top2_b=float((xb >= 4).mean()),
-                difference=diff,
-                difference_ci_low=diff - h,
-                difference_ci_high=diff + h,
-                u=float(u.statistic),
-                p=float(u.pvalue),
-                rank_biserial=r,
-                effect=_effect_size_word(r),
-            )
-        else:
-            row.update(
-                n_a=np.nan,
-                n_b=np.nan,
-                mean_a=np.nan,
-                mean_b=np.nan,
-                top2_a=np.nan,
-                top2_b=np.nan,
-                difference=np.nan,
-                difference_ci_low=np.nan,
-                difference_ci_high=np.nan,
-                u=np.nan,
-                p=np.nan,
-                rank_biserial=np.nan,
-                effect="",
-            )
+        row.update(_wave_test(xa, xb, k) if ok else {**_UNTESTED, "effect": ""})
         rows.append(row)
     out = pd.DataFrame(rows)
     out["p_holm"] = np.nan
     tested = out["tested"].to_numpy(bool)
     if tested.any():
-        out.loc[tested, "p_holm"] = multipletests(
-            out.loc[tested, "p"].to_numpy(float), method="holm"
-        )[1]
+        p = out.loc[tested, "p"].to_numpy(float)
+        out.loc[tested, "p_holm"] = multipletests(p, method="holm")[1]
     out["significant"] = out["p_holm"].lt(alpha) & tested
     out.attrs.update(wave_a=a, wave_b=b, alpha=alpha)
     return out
