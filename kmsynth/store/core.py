@@ -293,16 +293,13 @@ class StoreCore:
     def set_setting(self, key: str, value: Any) -> None:
         """Set a store setting; `min_cell` (k of small-cell suppression) must be at least 5."""
         if key == "min_cell":
-            from kmsynth.config import MIN_CELL_FLOOR
+            from kmsynth.protect import check_k
 
             try:
-                value = int(value)
-            except (TypeError, ValueError):
-                raise InputError(
-                    "min_cell must be a whole number", hint=f"at least {MIN_CELL_FLOOR}"
-                ) from None
-            if value < MIN_CELL_FLOOR:
-                raise InputError(f"min_cell must be at least {MIN_CELL_FLOOR}, got {value}")
+                value = check_k(int(value))
+            except (TypeError, ValueError) as exc:
+                msg = str(exc) if "at least" in str(exc) else "k must be a whole number"
+                raise InputError(f"min_cell: {msg}", hint="at least 5") from None
         with self._write() as con:
             con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, str(value)])
 

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kmsynth.config import MIN_CELL_FLOOR, Config
+from kmsynth.config import Config
 from kmsynth.errors import InputError
 from kmsynth.html import HIDDEN
+from kmsynth.protect import check_k
 from kmsynth.survey.data import SurveyData, load_survey
 from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
 from kmsynth.survey.open_ended import OpenQuestion, quote_allowed_words, theme_open_question
@@ -362,6 +363,19 @@ def _breakdowns(
     return tables, figures
 
 
+def _waves(
+    data: SurveyData, wave_col: str, waves: Sequence[str] | None, k: int
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The two waves given (or the last two in time) compared, and their chart."""
+    order = default_waves(data.table, wave_col)
+    if not data.items or (waves is None and len(order) < 2):
+        return None, {}
+    a, b = list(waves) if waves is not None else order[-2:]
+    cmp = compare_waves(data.scored(), wave_col, a, b, items=data.items, k=k)
+    figs = {"waves": waves_figure(cmp, f"{a} against {b}")} if cmp["tested"].any() else {}
+    return cmp, figs
+
+
 def _embedder(embedder: Embedder | str | None, cfg: Config) -> Embedder:
     from kmsynth.embed.embedders import embedder_from_config, get_embedder
 
@@ -457,11 +471,10 @@ def survey_section(
     from kmsynth.config import load_config
 
     cfg = config or load_config(None)
-    k = int(k if k is not None else cfg.privacy.min_cell)
-    if k < MIN_CELL_FLOOR:
-        raise InputError(
-            f"k must be at least {MIN_CELL_FLOOR}, got {k}", hint="raise k (privacy.min_cell)"
-        )
+    try:
+        k = check_k(k if k is not None else cfg.privacy.min_cell)
+    except ValueError as exc:
+        raise InputError(str(exc), hint="raise k (privacy.min_cell)") from None
     if not isinstance(source, SurveyData):
         source = load_survey(source, cfg, mapping=mapping, scales=scales)
     data, notes, period = source, [], "all responses"
@@ -474,13 +487,8 @@ def survey_section(
         figures["likert"] = likert_figure(overall, "All respondents")
     tables, figs = _breakdowns(data, [*breakdowns, wave_col], k=k, ci=ci, seed=seed)
     figures.update(figs)
-    cmp = None
-    order = default_waves(data.table, wave_col)
-    if data.items and (waves is not None or len(order) >= 2):
-        a, b = list(waves) if waves is not None else order[-2:]
-        cmp = compare_waves(data.scored(), wave_col, a, b, items=data.items, k=k)
-        if cmp["tested"].any():
-            figures["waves"] = waves_figure(cmp, f"{a} against {b}")
+    cmp, figs = _waves(data, wave_col, waves, k)
+    figures.update(figs)
     questions: list[OpenQuestion] = []
     themed_with = None
     if themes and data.open_ended:

@@ -10,9 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmsynth.config import MIN_CELL_FLOOR
 from kmsynth.errors import InputError
-from kmsynth.protect import suppress_small_cells
+from kmsynth.protect import check_k, suppress_small_cells
 from kmsynth.survey.scales import DONT_KNOW, NOT_STATED, POINTS, parse_likert
 
 
@@ -174,8 +173,7 @@ def item_table(
     and shares under k (plus a second one), a don't-know/no-answer pair with a count under k,
     and a top-2 share revealing a count under k (or its complement) are NaN.
     """
-    if k < MIN_CELL_FLOOR:
-        raise ValueError(f"k must be at least {MIN_CELL_FLOOR}")
+    k = check_k(k)
     overall = by is None
     g = _groups(by, scores.index)
     shown_map = _shown_map(scores, g, k, overall)

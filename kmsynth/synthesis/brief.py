@@ -25,9 +25,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from kmsynth.config import MIN_CELL_FLOOR, Config
+from kmsynth.config import Config
 from kmsynth.errors import InputError
-from kmsynth.protect import make_private_dir, restore_formulas
+from kmsynth.protect import check_k, make_private_dir, restore_formulas
 from kmsynth.synthesis.summarise import (
     ExtractiveSummariser,
     Sentence,
@@ -326,7 +326,7 @@ def _shown(counts: pd.Series, k: int) -> tuple[list[str], bool]:
 
     Only names are published, never their counts, so no hidden count can be recovered from a
     total: secondary suppression (which would hide a large group too) is not needed here."""
-    from kmsynth.protect.privacy import suppress_small_cells
+    from kmsynth.protect import suppress_small_cells
 
     counts = counts[counts > 0]
     if counts.empty:
@@ -363,7 +363,7 @@ def build_brief(
     """
     cfg = config or Config()
     bc = cfg.brief
-    k = max(int(k or cfg.privacy.min_cell), MIN_CELL_FLOOR)
+    k = check_k(k or cfg.privacy.min_cell)
     min_posts = int(min_posts or bc.min_posts)
     seed = cfg.themes.seed if seed is None else seed
     summariser = summariser or ExtractiveSummariser()
@@ -389,7 +389,7 @@ def build_brief(
 
     fitted = theme_result is None and len(posts) >= MIN_POSTS_FOR_THEMES
     if fitted:
-        from kmsynth.themes.model import fit_themes
+        from kmsynth.themes import fit_themes
 
         langs = posts["language"].astype(str).tolist() if "language" in posts.columns else None
         theme_result = fit_themes(
@@ -763,7 +763,7 @@ def _method(
 def load_theme_run(folder: str | os.PathLike) -> Any:
     """A ThemeResult from a `kmsynth themes` output folder (themes.csv + assignments.csv), or
     from a folder written by ThemeResult.save."""
-    from kmsynth.themes.model import ThemeResult
+    from kmsynth.themes import ThemeResult
 
     src = Path(folder)
     if (src / "theme_model.json").is_file():
