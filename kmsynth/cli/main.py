@@ -37,6 +37,7 @@ def config_from_args(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kmsynth.ingest import shown_header
     from kmsynth.ingest.prepare import prepare
 
     cfg = config_from_args(args)
@@ -47,7 +48,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
            + (f", encoding {src['encoding']}" if src.get("encoding") else "")
            + (f", delimiter {src['delimiter']!r}" if src.get("delimiter") else ""),
            f"  {prep.ledger.summary()}",
-           f"  columns: {', '.join(c for c in t.columns if not c.startswith('_'))}"]
+           f"  columns: {', '.join(shown_header(c) for c in t.columns if not c.startswith('_'))}"]
     if "language" in t.columns and len(t):
         langs = t["language"].value_counts()
         out.append("  languages: " + ", ".join(f"{k} {v}" for k, v in langs.head(12).items()))

@@ -26,7 +26,13 @@ from kmsynth.ingest.ledger import Ledger
 from kmsynth.ingest.load import load_table
 from kmsynth.ingest.mapping import Mapping, load_mapping
 from kmsynth.ingest.schemas import SPECS
-from kmsynth.protect import fill_languages, protect_table, pseudonym_key
+from kmsynth.protect import (
+    corpus_common_words,
+    fill_languages,
+    people_of,
+    protect_table,
+    pseudonym_key,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -74,11 +80,12 @@ def protect_rows(
     places: list[str],
     quotable_sources: Sequence[str] | None,
     text_col: str | None,
+    common: frozenset[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The per-row work of `prepare` on one block of rows: redact, pseudonymise, languages.
 
-    `names` holds every author of the whole table (and the block-list), so a name is redacted
-    whichever block it lands in.
+    `names` holds every author of the whole table (and the block-list), and `common` the name
+    parts the whole table uses as ordinary words, so every block is redacted alike.
     """
     prot = protect_table(
         part,
@@ -87,6 +94,7 @@ def protect_rows(
         block_names=names,
         places=places,
         quotable_sources=quotable_sources,
+        common=common,
     )
     table = fill_languages(prot.table, text_col) if text_col else prot.table
     return table, prot.redactions
@@ -145,16 +153,16 @@ def prepare(
         max_decompressed_mb=lim.max_decompressed_mb,
     )
     spec = SPECS[kind]
-    names = list(config.privacy.block_list)
-    if "author" in loaded.table.columns:
-        names += [a for a in loaded.table["author"].astype(str).unique() if a.strip()]
+    names = people_of(loaded.table, config.privacy.block_list)
+    free_text = [*spec.free_text, *loaded.mapping.open_ended]
     work = partial(
         protect_rows,
-        free_text=[*spec.free_text, *loaded.mapping.open_ended],
+        free_text=free_text,
         key=pseudonym_key(
             config.privacy.key_env, config.privacy.key_file, config.embedding.cache_dir
         ),
-        names=list(dict.fromkeys(names)),
+        names=names,
+        common=corpus_common_words(loaded.table, free_text, names),
         places=list(config.privacy.places),
         quotable_sources=config.privacy.quotable_sources,
         text_col=spec.text_col if detect_language else None,

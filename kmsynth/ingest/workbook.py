@@ -17,7 +17,7 @@ import numpy as np
 from kmsynth.errors import InputError
 from kmsynth.ingest.raw import RawTable, ReadLimits, cell_text, shown_header, table_frame
 
-_ROW_WITH_CELLS = re.compile(rb"<(?:\w+:)?row\b[^>]*[^/]>")
+_ROW_WITH_CELLS = re.compile(rb"<(?:\w+:)?row\b[^>]*(?<!/)>")  # <row/> holds no cell
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml$")
 
 
