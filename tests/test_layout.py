@@ -19,6 +19,7 @@ FLOORS: list[set[str]] = [
     {"embed"},
     {"themes"},
     {"synthesis"},
+    {"coding"},
     {"link"},
     {"survey"},
     {"store"},
