@@ -53,9 +53,12 @@ def _scores(labels, langs, assign) -> dict[str, float]:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     a = np.asarray(assign)
-    out = {"themes": int(len(set(a.tolist()) - {-1})), "outliers": float(np.mean(a == -1)),
-           "topic_nmi": normalized_mutual_info_score(labels, a),
-           "topic_ari": adjusted_rand_score(labels, a)}
+    out = {
+        "themes": int(len(set(a.tolist()) - {-1})),
+        "outliers": float(np.mean(a == -1)),
+        "topic_nmi": normalized_mutual_info_score(labels, a),
+        "topic_ari": adjusted_rand_score(labels, a),
+    }
     if langs is not None:
         out["language_nmi"] = normalized_mutual_info_score(langs, a)
     return out
@@ -70,9 +73,17 @@ def _embedder(name: str, cache: Path):
 def _kmsynth(texts, emb, vectors=None, languages=None):
     from kmsynth.themes import fit_themes
 
-    res = fit_themes(texts, [str(i) for i in range(len(texts))], embedder=emb,
-                     embeddings=vectors, languages=languages, seed=42)
-    by_id = dict(zip(res.assignments["doc_id"].astype(str), res.assignments["theme_id"]))
+    res = fit_themes(
+        texts,
+        [str(i) for i in range(len(texts))],
+        embedder=emb,
+        embeddings=vectors,
+        languages=languages,
+        seed=42,
+    )
+    by_id = dict(
+        zip(res.assignments["doc_id"].astype(str), res.assignments["theme_id"], strict=True)
+    )
     return [int(by_id.get(str(i), -1)) for i in range(len(texts))]
 
 
@@ -91,8 +102,11 @@ def _kmeans(vectors, k):
 
 def _row(name: str, s: dict[str, float]) -> None:
     extra = f" lang NMI {s['language_nmi']:.3f}" if "language_nmi" in s else ""
-    print(f"  {name:34s} themes {s['themes']:3d} outliers {s['outliers']:.2f} "
-          f"topic NMI {s['topic_nmi']:.3f} ARI {s['topic_ari']:.3f}{extra}", flush=True)
+    print(
+        f"  {name:34s} themes {s['themes']:3d} outliers {s['outliers']:.2f} "
+        f"topic NMI {s['topic_nmi']:.3f} ARI {s['topic_ari']:.3f}{extra}",
+        flush=True,
+    )
 
 
 def part_sib(cache: Path) -> None:
@@ -102,8 +116,10 @@ def part_sib(cache: Path) -> None:
     texts = [r["text"] for r in rows]
     labels = [r["label"] for r in rows]
     langs = [r["lang"] for r in rows]
-    print(f"SIB-200: {len(texts)} sentences, {len(set(labels))} topics, languages "
-          f"{dict(Counter(langs))}")
+    print(
+        f"SIB-200: {len(texts)} sentences, {len(set(labels))} topics, languages "
+        f"{dict(Counter(langs))}"
+    )
     auto = _embedder("auto", cache)
     _row("kmsynth defaults (auto)", _scores(labels, langs, _kmsynth(texts, auto)))
     print(f"    auto chose {auto.choice.name}: {auto.choice.reason}")
@@ -116,7 +132,10 @@ def part_sib(cache: Path) -> None:
 
 
 def part_english(cache: Path, n: int) -> None:
-    for name, file in (("20 Newsgroups", "20ng.jsonl"), ("NHS FFT", "fft_phase1_single_label.jsonl")):
+    for name, file in (
+        ("20 Newsgroups", "20ng.jsonl"),
+        ("NHS FFT", "fft_phase1_single_label.jsonl"),
+    ):
         rows = _subsample(_rows(file), n)
         if not rows:
             continue
@@ -127,8 +146,10 @@ def part_english(cache: Path, n: int) -> None:
             emb = _embedder(emb_name, cache)
             vec = emb.encode(texts, show_progress=False)
             _row(f"kmsynth {emb_name}", _scores(labels, None, _kmsynth(texts, emb, vec)))
-            _row(f"k-means k={len(set(labels))}, {emb_name} vectors",
-                 _scores(labels, None, _kmeans(vec, len(set(labels)))))
+            _row(
+                f"k-means k={len(set(labels))}, {emb_name} vectors",
+                _scores(labels, None, _kmeans(vec, len(set(labels)))),
+            )
 
 
 def part_sample(cache: Path) -> None:
@@ -151,20 +172,27 @@ def part_sample(cache: Path) -> None:
         major = frame.groupby("theme")["lang"].agg(lambda s: s.value_counts().index[0])
         other = frame[frame.lang != "en"]
         in_en = (other.theme.map(major) == "en").mean() if len(other) else float("nan")
-        single = sum(1 for th, g in frame.groupby("theme") if g.lang.nunique() == 1
-                     and g.lang.iloc[0] != "en")
+        single = sum(
+            1
+            for th, g in frame.groupby("theme")
+            if g.lang.nunique() == 1 and g.lang.iloc[0] != "en"
+        )
         label = name if name != "auto" else f"auto ({emb.choice.name})"
-        print(f"  {label:24s} themes {frame.theme.nunique():3d}  non-English posts in "
-              f"English-majority themes {in_en:.2f}  non-English-only themes {single}")
+        print(
+            f"  {label:24s} themes {frame.theme.nunique():3d}  non-English posts in "
+            f"English-majority themes {in_en:.2f}  non-English-only themes {single}"
+        )
 
 
 def part_speed(cache: Path, n: int) -> None:
     ng = [r["text"] for r in _subsample(_rows("20ng.jsonl"), min(n, 500), seed=1)]
-    sample = (ROOT / "kmsynth" / "resources" / "sample" / "posts.csv")
+    sample = ROOT / "kmsynth" / "resources" / "sample" / "posts.csv"
     import pandas as pd
 
     posts = pd.read_csv(sample, dtype=str, keep_default_na=False)
-    texts_sample = posts[posts.columns[1]].tolist() if "text" not in posts else posts["text"].tolist()
+    texts_sample = (
+        posts[posts.columns[1]].tolist() if "text" not in posts else posts["text"].tolist()
+    )
     for label, texts in (("20NG posts", ng), ("sample posts", texts_sample)):
         if not texts:
             continue
@@ -178,10 +206,14 @@ def part_speed(cache: Path, n: int) -> None:
             t0 = time.perf_counter()
             emb.encode(texts)
             times[name] = time.perf_counter() - t0
-            print(f"  {label} ({len(texts)}, mean {chars:.0f} chars): {name:12s} "
-                  f"{times[name]:7.2f} s ({len(texts) / times[name]:7.1f} texts/s; load {load:.1f} s)")
-        print(f"  {label}: multilingual is {times['minilm'] / times['multilingual']:.1f}x "
-              f"minilm's speed")
+            print(
+                f"  {label} ({len(texts)}, mean {chars:.0f} chars): {name:12s} "
+                f"{times[name]:7.2f} s ({len(texts) / times[name]:7.1f} texts/s; load {load:.1f} s)"
+            )
+        print(
+            f"  {label}: multilingual is {times['minilm'] / times['multilingual']:.1f}x "
+            f"minilm's speed"
+        )
 
 
 def main() -> None:
