@@ -105,6 +105,17 @@ def name_parts(people: Iterable[str]) -> frozenset[str]:
     return frozenset(fold_name(w) for p in people for w in _WORD.findall(str(p)) if len(w) >= 3)
 
 
+def _in_address(text: str, start: int, end: int) -> bool:
+    """True for a word inside an e-mail, URL or handle (amina.k@, /in/andrea-fernandes)."""
+    before = text[start - 1] if start else " "
+    after = text[end : end + 2]
+    return (
+        before in "@._/-:#+"
+        or after[:1] in ("@", "_", "/", "-", ":")
+        or (after[:1] == "." and after[1:2].isalnum())
+    )
+
+
 def _mid_sentence(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t":
@@ -113,11 +124,12 @@ def _mid_sentence(text: str, start: int) -> bool:
 
 
 def common_words(
-    texts: Iterable[str], candidates: Collection[str], min_docs: int = 2
+    texts: Iterable[str], candidates: Collection[str], min_docs: int = 3
 ) -> frozenset[str]:
     """The candidates (folded words) this corpus uses as ordinary words: written in lower case
-    in the middle of a sentence by at least `min_docs` texts, and more often so than
-    capitalised there (a name is capitalised mid-sentence; "never" and "one" are not)."""
+    in the middle of a sentence (not inside an address) by at least `min_docs` texts, and at
+    least twice as often so as capitalised there (a name is capitalised mid-sentence; "never"
+    and "one" are not)."""
     cands = {fold_name(c) for c in candidates}
     if not cands:
         return frozenset()
@@ -133,6 +145,8 @@ def common_words(
             f = fold_name(w)
             if f not in cands or not _mid_sentence(text, m.start()):
                 continue
+            if _in_address(text, m.start(), m.end()):
+                continue
             if w[:1].islower():
                 lower[f] += 1
                 if f not in seen:
@@ -140,7 +154,9 @@ def common_words(
                     lower_docs[f] += 1
             elif w[:1].isupper():
                 capital[f] += 1
-    return frozenset(f for f, n in lower_docs.items() if n >= min_docs and lower[f] > capital[f])
+    return frozenset(
+        f for f, n in lower_docs.items() if n >= min_docs and lower[f] >= 2 * capital[f]
+    )
 
 
 @lru_cache(maxsize=64)
@@ -210,15 +226,13 @@ class HandleMatcher:
             gaps = [text[runs[j][1] : runs[j + 1][0]] for j in range(i, i + n - 1)]
             if not all(_GAP.fullmatch(g) for g in gaps):
                 continue
-            # words in lower case between spaces ("never stop smiling") are a phrase, not the
-            # handle Never_Stop_Smiling; with a digit, a separator or capitals they are it
-            span = text[runs[i][0] : runs[i + n - 1][1]]
-            if (
-                all(g.isspace() for g in gaps)
-                and span.islower()
-                and not any(c.isdigit() for c in span)
-            ):
-                continue
+            # words between spaces ("never stop smiling", "You let go") are a phrase, not the
+            # handle Never_Stop_Smiling; with a digit, a separator or every word capitalised
+            # ("Never Stop Smiling") they are the handle
+            words = [text[a:b] for a, b, _ in runs[i : i + n]]
+            if all(g.isspace() for g in gaps) and not any(w.isdigit() for w in words):
+                if not all(w[:1].isupper() for w in words):
+                    continue
             return n
         return 0
 
