@@ -1,5 +1,6 @@
 """Survey synthesis: Likert scales, group tables, waves, open-ended themes, the section."""
 
+from kmsynth.survey.build import survey_section, survey_section_html
 from kmsynth.survey.data import SurveyData, load_survey, survey_data
 from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
 from kmsynth.survey.open_ended import (
@@ -9,26 +10,20 @@ from kmsynth.survey.open_ended import (
     fit_open_themes,
     theme_open_question,
 )
+from kmsynth.survey.parse import NUMERIC_POINTS, parse_likert
 from kmsynth.survey.scales import (
     DONT_KNOW,
     DONT_KNOW_LABELS,
     LANGUAGES,
     NOT_STATED,
-    NUMERIC_POINTS,
     POINTS,
     SCALES,
     LikertScale,
     get_scale,
     normalise_label,
-    parse_likert,
     register_scale,
 )
-from kmsynth.survey.section import (
-    BREAKDOWN_TITLES,
-    SurveySection,
-    survey_section,
-    survey_section_html,
-)
+from kmsynth.survey.section import BREAKDOWN_TITLES, SurveySection
 from kmsynth.survey.stats import (
     compare_waves,
     default_waves,

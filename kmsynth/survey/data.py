@@ -14,7 +14,7 @@ import pandas as pd
 
 from kmsynth.config import Config
 from kmsynth.errors import InputError
-from kmsynth.survey.scales import likert_error, score_answers
+from kmsynth.survey.parse import likert_error, score_answers
 
 log = logging.getLogger(__name__)
 

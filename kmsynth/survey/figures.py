@@ -87,45 +87,50 @@ def _overall_note(r: Any) -> str:
     )
 
 
-def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
+_AXIS = dict(
+    title="% of answers on the scale (don't know and no answer excluded)",
+    range=[-100, 100],
+    tickvals=[-100, -75, -50, -25, 0, 25, 50, 75, 100],
+    ticktext=["100", "75", "50", "25", "0", "25", "50", "75", "100"],
+    zeroline=True,
+    zerolinecolor="#444",
+)
+
+
+def _likert_overall(t: pd.DataFrame, labels: Sequence[str], title: str) -> Any:
+    """One bar per item (all respondents), n and the don't-know/no-answer counts in the label."""
+    import plotly.graph_objects as go
+
+    y = [_plain(r.item) + _overall_note(r) for r in t.itertuples()]
+    fig = go.Figure()
+    _diverging_traces(fig, t, y, labels)
+    plot_h = 60 * max(len(y), 1)
+    fig.update_layout(
+        barmode="relative",
+        title=_title(title),
+        template="plotly_white",
+        height=plot_h + 190,
+        xaxis=_AXIS,
+        yaxis=dict(autorange="reversed"),
+        legend=_legend(1.0 + 10 / plot_h),
+        margin=dict(l=20, r=20, t=100, b=90),
+        bargap=0.35,
+    )
+    return fig
+
+
+def likert_figure(table: pd.DataFrame, title: str = "Likert items") -> Any:
     """Diverging stacked bars: disagreement left of zero, agreement right, neutral split across
     the centre; don't know and no answer excluded (shown in the labels overall). Only rows with
     `shown` True are used. With several groups: one panel per item, a bar per group."""
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     t = table[table["shown"]].copy()
     labels = _point_labels(t["scale"] if "scale" in t else [])
-    axis = dict(
-        title="% of answers on the scale (don't know and no answer excluded)",
-        range=[-100, 100],
-        tickvals=[-100, -75, -50, -25, 0, 25, 50, 75, 100],
-        ticktext=["100", "75", "50", "25", "0", "25", "50", "75", "100"],
-        zeroline=True,
-        zerolinecolor="#444",
-    )
     if t.empty or set(t["group"]) == {"All"}:
-        y = []
-        for r in t.itertuples():
-            y.append(_plain(r.item) + _overall_note(r))
-        fig = go.Figure()
-        _diverging_traces(fig, t, y, labels)
-        plot_h = 60 * max(len(y), 1)
-        fig.update_layout(
-            barmode="relative",
-            title=_title(title),
-            template="plotly_white",
-            height=plot_h + 190,
-            xaxis=axis,
-            yaxis=dict(autorange="reversed"),
-            legend=_legend(1.0 + 10 / plot_h),
-            margin=dict(l=20, r=20, t=100, b=90),
-            bargap=0.35,
-        )
-        return fig
+        return _likert_overall(t, labels, title)
     items = list(dict.fromkeys(t["item"]))
-    bars = [int((t["item"] == item).sum()) for item in items]
-    rows_h = [30 * b + 10 for b in bars]
+    rows_h = [30 * int((t["item"] == item).sum()) + 10 for item in items]
     gap = 55
     plot_h = sum(rows_h) + gap * (len(items) - 1)
     fig = make_subplots(
@@ -138,21 +143,20 @@ def likert_figure(table: pd.DataFrame, title: str = "Likert items"):
     )
     for i, item in enumerate(items, start=1):
         ti = t[t["item"] == item]
-        y = [f"{_plain(g, 30)} (n = {int(n)})" for g, n in zip(ti["group"], ti["n"], strict=False)]
+        y = [f"{_plain(g, 30)} (n = {int(n)})" for g, n in zip(ti["group"], ti["n"], strict=True)]
         _diverging_traces(fig, ti, y, labels, row=i, showlegend=i == 1)
         fig.update_yaxes(autorange="reversed", row=i, col=1)
-    for i in range(1, len(items) + 1):
         fig.update_xaxes(
             range=[-100, 100],
-            tickvals=axis["tickvals"],
-            ticktext=axis["ticktext"],
+            tickvals=_AXIS["tickvals"],
+            ticktext=_AXIS["ticktext"],
             zeroline=True,
             zerolinecolor="#444",
             showticklabels=i == len(items),
             row=i,
             col=1,
         )
-    fig.update_xaxes(title=axis["title"], row=len(items), col=1)
+    fig.update_xaxes(title=_AXIS["title"], row=len(items), col=1)
     fig.update_layout(
         barmode="relative",
         title=_title(title),
@@ -182,7 +186,7 @@ def _legend(y: float) -> dict:
     return dict(orientation="h", yanchor="bottom", y=y, x=0, xanchor="left", traceorder="normal")
 
 
-def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared"):
+def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared") -> Any:
     """Mean per item in each wave (tested items only), significant differences marked."""
     import plotly.graph_objects as go
 
@@ -230,7 +234,7 @@ def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared"):
     return fig
 
 
-def theme_figure(question: OpenQuestion):
+def theme_figure(question: OpenQuestion) -> Any:
     """Share of respondents per theme of one open question (shown themes only)."""
     import plotly.graph_objects as go
 

@@ -220,6 +220,57 @@ def _quotable_sentences(
     return out
 
 
+@dataclass
+class _Quoting:
+    """What choosing a question's typical answers and quotes needs."""
+
+    answers: _Answers
+    vectors: np.ndarray
+    embedder: Embedder | None
+    n_summary: int
+    n_quotes: int
+    used: set[str]
+    allowed: list[str]
+
+    def fill(self, th: OpenTheme, members: list[str], centroid: np.ndarray | None) -> None:
+        """Fill a shown theme's typical answers and quotes from its quotable members."""
+        sents = _quotable_sentences(members, self.answers, self.used, self.allowed)
+        if not sents:
+            return
+        if self.embedder is not None:
+            vec = self.embedder.encode([s.text for s in sents])
+        else:
+            pos = {rid: i for i, rid in enumerate(self.answers.ids)}
+            vec = self.vectors[[pos[s.post_id] for s in sents]]
+        th.summary, th.quotes = _typical_answers(
+            sents,
+            vec,
+            centroid,
+            n_summary=self.n_summary,
+            n_quotes=self.n_quotes,
+            used=self.used,
+            allowed=self.allowed,
+        )
+
+
+def _open_themes(res: ThemeResult, cells: pd.DataFrame, n: int, q: _Quoting) -> list[OpenTheme]:
+    """The question's themes, largest first, hidden ones without counts or texts."""
+    doc_theme = res.assignments["theme_id"].astype(int).to_numpy()
+    doc_ids = res.assignments["doc_id"].astype(str)
+    themes: list[OpenTheme] = []
+    for r in res.themes.itertuples(index=False):
+        tid = int(r.theme_id)
+        c, shown = int(cells.at[str(tid), "count"]), pd.notna(cells.at[str(tid), "shown"])
+        th = OpenTheme(
+            tid, str(r.label), str(r.keywords), c if shown else None, c / n if shown else None
+        )
+        if shown:
+            q.fill(th, doc_ids[doc_theme == tid].tolist(), res.centroids.get(tid))
+        themes.append(th)
+    themes.sort(key=lambda t: (t.n is None, -(t.n or 0), t.theme_id))
+    return themes
+
+
 def theme_open_question(
     answers: pd.Series,
     *,
@@ -263,36 +314,8 @@ def theme_open_question(
     )
     cells = theme_cells(res.assignments, [int(t) for t in res.themes["theme_id"]], k)
     used = used if used is not None else set()
-    allowed = list(allowed_words)
-    pos = {rid: i for i, rid in enumerate(a.ids)}
-    doc_theme = res.assignments["theme_id"].astype(int).to_numpy()
-    themes: list[OpenTheme] = []
-    for r in res.themes.itertuples(index=False):
-        tid = int(r.theme_id)
-        shown = pd.notna(cells.at[str(tid), "shown"])
-        c = int(cells.at[str(tid), "count"])
-        th = OpenTheme(
-            tid, str(r.label), str(r.keywords), c if shown else None, c / n if shown else None
-        )
-        members = res.assignments["doc_id"].astype(str)[doc_theme == tid].tolist()
-        sents = _quotable_sentences(members, a, used, allowed) if shown else []
-        if sents:
-            vec = (
-                embedder.encode([s.text for s in sents])
-                if embedder is not None
-                else x[[pos[s.post_id] for s in sents]]
-            )
-            th.summary, th.quotes = _typical_answers(
-                sents,
-                vec,
-                res.centroids.get(tid),
-                n_summary=n_summary,
-                n_quotes=n_quotes,
-                used=used,
-                allowed=allowed,
-            )
-        themes.append(th)
-    themes.sort(key=lambda t: (t.n is None, -(t.n or 0), t.theme_id))
+    quoting = _Quoting(a, x, embedder, n_summary, n_quotes, used, list(allowed_words))
+    themes = _open_themes(res, cells, n, quoting)
     un = cells.at["unthemed", "shown"]
     log.info(
         "open question themed: %d answers, %d themes (%d hidden)",

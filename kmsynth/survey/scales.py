@@ -1,20 +1,16 @@
-"""Likert scales: a registry of ordered 5-point scales (labels in en/es/fr/pt), parsing answers
-to 1-5 with don't-know kept apart, and one error naming every bad row."""
+"""Likert scales: a registry of ordered 5-point scales with labels in English, Spanish, French
+and Portuguese, and the don't-know labels kept apart from every scale."""
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from kmsynth.errors import InputError, Problem
+from kmsynth.errors import InputError
 
 DONT_KNOW = -1.0  # code of "Don't know" / N/A answers; blanks are NaN
 POINTS = (1, 2, 3, 4, 5)
@@ -129,12 +125,14 @@ DONT_KNOW_LABELS: dict[str, tuple[str, ...]] = {
         "Prefiro não dizer",
     ),
 }
-_DK_KEYS = frozenset(normalise_label(x) for labels in DONT_KNOW_LABELS.values() for x in labels)
+DONT_KNOW_KEYS = frozenset(
+    normalise_label(x) for labels in DONT_KNOW_LABELS.values() for x in labels
+)
 
 
 def register_scale(scale: LikertScale) -> LikertScale:
     """Add (or replace) a scale in the registry; detection tries scales in registration order."""
-    clash = set(scale.lookup) & _DK_KEYS
+    clash = set(scale.lookup) & DONT_KNOW_KEYS
     if clash:
         raise ValueError(f"scale {scale.name!r} reuses don't-know labels: {sorted(clash)}")
     SCALES[scale.name] = scale
@@ -357,155 +355,3 @@ register_scale(
         },
     )
 )
-
-NUMERIC_POINTS = ("1", "2", "3", "4", "5")
-_NUMBER = re.compile(r"^\s*([0-9]{1,2})(?:[.,]0+)?\s*$")
-_NUMBER_LABEL = re.compile(r"^\s*([0-9]{1,2})\s*[-–—.:)=]\s*(.+?)\s*$")
-_LABEL_NUMBER = re.compile(r"^\s*(.+?)\s*[(\[]\s*([0-9]{1,2})\s*[)\]]\s*$")
-
-
-def _split_answer(raw: str) -> tuple[int | None, str | None]:
-    """(number, label) from "4", "4 - Agree", "Agree (4)" or "Agree"."""
-    m = _NUMBER.match(raw)
-    if m:
-        return int(m.group(1)), None
-    m = _NUMBER_LABEL.match(raw)
-    if m and not m.group(2)[:1].isdigit():
-        return int(m.group(1)), m.group(2)
-    m = _LABEL_NUMBER.match(raw)
-    if m:
-        return int(m.group(2)), m.group(1)
-    return None, raw
-
-
-def _accepted_hint(scale: LikertScale | None) -> str:
-    dk = " / ".join(labels[0] for labels in DONT_KNOW_LABELS.values())
-    scales = (
-        f"labels of the {scale.name} scale — {scale.accepted()}"
-        if scale is not None
-        else "labels of a known scale (" + ", ".join(SCALES) + ")"
-    )
-    return (
-        f"use 1-5 (also '5 - Strongly agree' or 'Agree (4)'), or {scales}; for don't know "
-        f"(kept apart): {dk} / N/A; leave blank for no answer"
-    )
-
-
-def score_answers(
-    values: pd.Series,
-    *,
-    scale: str | LikertScale | None,
-    file: str,
-    column: str,
-    rows: Sequence[int] | None,
-    lines: Sequence[int | None] | None,
-    ids: Sequence[str] | None,
-) -> tuple[pd.Series, str, list[Problem]]:
-    n = len(values)
-    rows = list(rows) if rows is not None else list(range(1, n + 1))
-    lines = list(lines) if lines is not None else [None] * n
-    ids = list(ids) if ids is not None else [None] * n
-    raw = [
-        "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
-        for v in values.tolist()
-    ]
-    split = [_split_answer(r) for r in raw]
-    keys = [normalise_label(lab) if lab is not None else None for _, lab in split]
-    # which scale: the given one, or the registered scale that knows most of the labels
-    if scale is not None:
-        chosen: LikertScale | None = get_scale(scale)
-    else:
-        labelled = [
-            k
-            for (num, _), k in zip(split, keys, strict=False)
-            if k and k not in _DK_KEYS and num is None
-        ]
-        chosen = None
-        if labelled:
-            hits = {name: sum(k in sc.lookup for k in labelled) for name, sc in SCALES.items()}
-            best = max(hits, key=lambda name: hits[name])  # ties: registration order
-            chosen = SCALES[best] if hits[best] else None
-    out = np.full(n, np.nan)
-    problems: list[Problem] = []
-
-    def bad(
-        i: int, rule: str, message: str
-    ) -> None:  # never the answer itself: it may be sensitive
-        problems.append(
-            Problem(
-                file=file,
-                row=int(rows[i]),
-                line=lines[i],
-                record_id=ids[i],
-                column=column,
-                rule=rule,
-                message=message,
-            )
-        )
-
-    for i, ((num, _label), key) in enumerate(zip(split, keys, strict=False)):
-        if num is None and not key:
-            continue  # blank (or punctuation only, such as "-"): no answer
-        if key in _DK_KEYS:
-            out[i] = DONT_KNOW
-            continue
-        if num is not None:
-            if not 1 <= num <= 5:
-                bad(i, "likert_out_of_range", "the answer is a number outside 1-5")
-                continue
-            if key and chosen is not None and key in chosen.lookup and chosen.lookup[key] != num:
-                bad(
-                    i,
-                    "likert_number_label_mismatch",
-                    "the number and the label of the answer disagree",
-                )
-                continue
-            out[i] = float(num)
-            continue
-        value = chosen.lookup.get(key) if chosen is not None else None
-        if value is None:
-            bad(i, "unknown_likert_label", "the answer is not a label of the item's scale")
-            continue
-        out[i] = float(value)
-    name = chosen.name if chosen is not None else "numeric"
-    return pd.Series(out, index=values.index, dtype=float, name=column), name, problems
-
-
-def likert_error(problems: list[Problem], file: str, scale: str) -> InputError:
-    first = problems[0]
-    cols = sorted({p.column for p in problems if p.column})
-    rows = ", ".join(str(p.row) for p in problems[:10]) + (" ..." if len(problems) > 10 else "")
-    return InputError(
-        f"{len(problems)} Likert answer(s) are not on a known scale "
-        f"(column{'s' if len(cols) > 1 else ''} {', '.join(map(repr, cols))}; rows {rows})",
-        file=file,
-        row=first.row,
-        column=first.column,
-        hint=_accepted_hint(SCALES.get(scale)),
-        problems=problems,
-    )
-
-
-def parse_likert(
-    values: pd.Series,
-    *,
-    scale: str | LikertScale | None = None,
-    file: str = "<survey>",
-    column: str = "item",
-    rows: Sequence[int] | None = None,
-    lines: Sequence[int | None] | None = None,
-    ids: Sequence[str] | None = None,
-) -> pd.Series:
-    """Map one item's answers to 1-5 (float), don't-know/N/A to DONT_KNOW (-1), blank to NaN.
-
-    The scale is detected (the registered scale knowing most labels) unless given; its name
-    is in `result.attrs["scale"]`. Unknown labels raise one InputError naming the file, every
-    row and the column, listing the accepted labels (never the answer itself).
-    """
-    out, name, problems = score_answers(
-        values, scale=scale, file=file, column=column, rows=rows, lines=lines, ids=ids
-    )
-    if problems:
-        raise likert_error(problems, file, name)
-    out.attrs["scale"] = name
-    return out

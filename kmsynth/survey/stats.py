@@ -12,7 +12,8 @@ import pandas as pd
 
 from kmsynth.errors import InputError
 from kmsynth.protect import check_k, suppress_small_cells
-from kmsynth.survey.scales import DONT_KNOW, NOT_STATED, POINTS, parse_likert
+from kmsynth.survey.parse import parse_likert
+from kmsynth.survey.scales import DONT_KNOW, NOT_STATED, POINTS
 
 
 def mean_ci(
