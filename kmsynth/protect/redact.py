@@ -127,7 +127,7 @@ _QUANTITY_AFTER = re.compile(
     r"bn|billions?|pesos|euros|dollars|d[oó]lares|reais|soles|shillings|usd|eur|women|mujeres|"
     r"femmes|mulheres|people|personas|personnes|pessoas|girls|ni[nñ]as|filles|meninas|cases|"
     r"casos|cas\b|victims|v[ií]ctimas|victimes|survivors|sobrevivientes|survivantes|habitantes|"
-    r"inhabitants|households|hogares|calls|llamadas|appels|km|hect|tons?|toneladas)",
+    r"inhabitants|households|hogares|calls|llamadas|appels|km|hect\w*|tons?|toneladas)(?!\w)",
     re.IGNORECASE,
 )
 _LETTER_RUN = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -160,6 +160,8 @@ def _keep_short_phone(m: re.Match, text: str) -> bool:
     # "555 0198" is a phone; "555-0198" too unless it reads as a range of counts
     if _amount(text, m.start(), m.end()):
         return True
+    if m.group(2) == " " and _YEAR.match(m.group(3)):
+        return True  # "120 2023": a count, then a year
     if m.group(2) == " " or m.group(3).startswith("0"):
         return False
     return not _PHONE_WORDS.search(text[max(0, m.start() - 40) : m.start()])
