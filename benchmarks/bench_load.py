@@ -7,11 +7,16 @@ name, dates as DD/MM/YYYY HH:MM. Each step runs in a fresh process so its peak m
 Language detection is also compared, on a 5,000-post subsample, with running lingua on every text
 (what a user would otherwise do).
 
-    python benchmarks/bench_load.py [--n 100000] [--profile]
+A second part reads real forum posts: 20 Newsgroups (multi-paragraph, quoted replies, commas
+everywhere) from ../shared/datasets, written as CSV by Python's csv module and as XLSX, with
+kmsynth's load_table against pandas.read_csv / pandas.read_excel (skipped when absent).
+
+    python benchmarks/bench_load.py [--n 100000] [--real-n 18846] [--profile]
 
 --profile also runs prepare under cProfile (pyinstrument is not a dependency) and prints the
 functions that take the most time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +35,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SENTENCES = {
     "en": [
-        "We learned that a coordination body needs a secretariat with staff, or it stops meeting after a year.",
+        "We learned that a coordination body needs a secretariat with staff, or it stops meeting after a year.",  # noqa: E501
         "Shelter staff asked for guidance on supporting survivors with disabilities.",
         "Survivors need safe accommodation, legal aid and economic support at the same time.",
         "Community dialogues with men and boys challenged harmful masculinities in {c}.",
@@ -45,34 +50,75 @@ SENTENCES = {
     ],
     "es": [
         "Aprendimos que los refugios necesitan financiamiento estable para mantener al personal.",
-        "Los diálogos comunitarios con hombres y niños cuestionaron las masculinidades violentas en {c}.",
+        "Los diálogos comunitarios con hombres y niños cuestionaron las masculinidades violentas en {c}.",  # noqa: E501
         "La línea de ayuda atendió {n} llamadas este trimestre, la mayoría por la noche.",
-        "Es fundamental trabajar con los hombres como aliados sin quitar espacio al liderazgo de las mujeres.",
+        "Es fundamental trabajar con los hombres como aliados sin quitar espacio al liderazgo de las mujeres.",  # noqa: E501
         "El observatorio nacional publicó datos de feminicidio desagregados por edad.",
         "Gracias por compartir, es muy útil para nuestro equipo en {c}.",
     ],
     "fr": [
-        "Nous avons appris que les refuges ont besoin d'un financement stable pour garder le personnel.",
-        "La ligne d'écoute gratuite oriente les appelantes vers les services de santé, de police et d'hébergement.",
-        "Le parlement a adopté la réforme de la loi sur les violences conjugales après deux ans de plaidoyer.",
+        "Nous avons appris que les refuges ont besoin d'un financement stable pour garder le personnel.",  # noqa: E501
+        "La ligne d'écoute gratuite oriente les appelantes vers les services de santé, de police et d'hébergement.",  # noqa: E501
+        "Le parlement a adopté la réforme de la loi sur les violences conjugales après deux ans de plaidoyer.",  # noqa: E501
         "Les associations de femmes ont formé {n} policiers à l'accueil des survivantes au {c}.",
     ],
     "pt": [
         "Aprendemos que os abrigos precisam de financiamento estável para manter a equipe.",
-        "No {c}, o financiamento flexível permitiu às organizações de mulheres manter a sua equipa durante a crise.",
-        "A nossa experiência mostra que um centro integrado reduz o número de vezes que uma sobrevivente tem de contar a sua história.",
+        "No {c}, o financiamento flexível permitiu às organizações de mulheres manter a sua equipa durante a crise.",  # noqa: E501
+        "A nossa experiência mostra que um centro integrado reduz o número de vezes que uma sobrevivente tem de contar a sua história.",  # noqa: E501
         "Uma lição importante é que um órgão de coordenação precisa de uma secretaria com pessoal.",
     ],
 }
-OPENERS = {"en": ["Greetings from {c}.", "Hello from the team in {c}.", "A question for colleagues:"],
-           "es": ["Saludos desde {c}.", "Hola desde el equipo en {c}."],
-           "fr": ["Bonjour depuis le {c}.", "Salutations de l'équipe au {c}."],
-           "pt": ["Olá do {c}.", "Saudações da equipa em {c}."]}
-CLOSERS = {"en": "Our partners in {d} district agree.", "es": "Nuestras aliadas en {d} están de acuerdo.",
-           "fr": "Nos partenaires de {d} sont d'accord.", "pt": "As nossas parceiras em {d} concordam."}
-SYLLABLES = ["ka", "mo", "li", "na", "to", "be", "ra", "si", "du", "wa", "me", "jo", "ku", "ta", "ni", "lo", "ba", "fe", "zi", "pa"]
-COUNTRIES = ["Kenya", "Mexico", "Liberia", "Samoa", "Niger", "Argentina", "Haiti", "Mozambique",
-             "Philippines", "El Salvador", "Malawi", "Jamaica", "Timor-Leste", "Senegal"]
+OPENERS = {
+    "en": ["Greetings from {c}.", "Hello from the team in {c}.", "A question for colleagues:"],
+    "es": ["Saludos desde {c}.", "Hola desde el equipo en {c}."],
+    "fr": ["Bonjour depuis le {c}.", "Salutations de l'équipe au {c}."],
+    "pt": ["Olá do {c}.", "Saudações da equipa em {c}."],
+}
+CLOSERS = {
+    "en": "Our partners in {d} district agree.",
+    "es": "Nuestras aliadas en {d} están de acuerdo.",
+    "fr": "Nos partenaires de {d} sont d'accord.",
+    "pt": "As nossas parceiras em {d} concordam.",
+}
+SYLLABLES = [
+    "ka",
+    "mo",
+    "li",
+    "na",
+    "to",
+    "be",
+    "ra",
+    "si",
+    "du",
+    "wa",
+    "me",
+    "jo",
+    "ku",
+    "ta",
+    "ni",
+    "lo",
+    "ba",
+    "fe",
+    "zi",
+    "pa",
+]
+COUNTRIES = [
+    "Kenya",
+    "Mexico",
+    "Liberia",
+    "Samoa",
+    "Niger",
+    "Argentina",
+    "Haiti",
+    "Mozambique",
+    "Philippines",
+    "El Salvador",
+    "Malawi",
+    "Jamaica",
+    "Timor-Leste",
+    "Senegal",
+]
 FIRST = ["Amina", "Rosa", "Grace", "Esther", "Imani", "Lucia", "Akosua", "Maria", "Fatou", "Ana"]
 LAST = ["Okafor", "Pereira", "Mensah", "Kamau", "Campbell", "Ndlovu", "Diaz", "Silva", "Traore"]
 
@@ -104,10 +150,19 @@ def make(path: Path, n: int, seed: int = 0) -> None:
                 text += f" Contact me at member{i}@example.org or +254 712 {i % 1000000:06d}."
             elif i % 50 == 25:
                 text += f" Thanks to {rng.choice(FIRST)} {rng.choice(LAST)} for the idea."
-            posted = (f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026 "
-                      f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}")
-            w.writerow([f"P{i:06d}", text, posted, member,
-                        rng.choice(["Africa", "Asia", "Pacific", "Latin America", "Caribbean"])])
+            posted = (
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026 "
+                f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+            )
+            w.writerow(
+                [
+                    f"P{i:06d}",
+                    text,
+                    posted,
+                    member,
+                    rng.choice(["Africa", "Asia", "Pacific", "Latin America", "Caribbean"]),
+                ]
+            )
 
 
 def _peak_mb() -> float:
@@ -121,8 +176,7 @@ def _step(name: str, csv_path: str, mapping: str, cache: str, queue) -> None:
     import pandas as pd
 
     from kmsynth.config import load_config
-    from kmsynth.ingest.read import load_table
-    from kmsynth.ingest.prepare import prepare
+    from kmsynth.ingest import load_table, prepare
 
     note = ""
     if name == "baseline":
@@ -147,8 +201,12 @@ def _step(name: str, csv_path: str, mapping: str, cache: str, queue) -> None:
         prep = prepare("posts", csv_path, cfg, mapping=mapping)
         t, c = time.perf_counter() - t0, time.process_time() - c0
         langs = prep.table["language"].value_counts()
-        note = ("languages " + ", ".join(f"{k} {v:,}" for k, v in langs.items())
-                + " | redacted " + ", ".join(f"{k} {v:,}" for k, v in prep.redactions.items() if v))
+        note = (
+            "languages "
+            + ", ".join(f"{k} {v:,}" for k, v in langs.items())
+            + " | redacted "
+            + ", ".join(f"{k} {v:,}" for k, v in prep.redactions.items() if v)
+        )
     queue.put((t, c, _peak_mb(), note))
 
 
@@ -162,8 +220,9 @@ def run_step(name: str, *args) -> tuple[float, float, float, str]:
     return out
 
 
-def compare_language(csv_path: Path, k: int = 5000,
-                     column: str = "Body") -> tuple[float, float, float, float, int, int]:
+def compare_language(
+    csv_path: Path, k: int = 5000, column: str = "Body"
+) -> tuple[float, float, float, float, int, int]:
     """kmsynth.detect_languages vs lingua on every text, on the first k posts: wall and CPU
     seconds of each, how many labels differ, and how many texts."""
     import pandas as pd
@@ -180,7 +239,14 @@ def compare_language(csv_path: Path, k: int = 5000,
     ours = detect_languages(texts)
     t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
     plain = [x.iso_code_639_1.name.lower() if x else "und" for x in plain]
-    return t_plain, c_plain, t_ours, c_ours, sum(a != b for a, b in zip(plain, ours)), len(texts)
+    return (
+        t_plain,
+        c_plain,
+        t_ours,
+        c_ours,
+        sum(a != b for a, b in zip(plain, ours, strict=True)),
+        len(texts),
+    )
 
 
 def profile_prepare(csv_path: Path, mapping: Path, cache: Path) -> None:
@@ -198,43 +264,114 @@ def profile_prepare(csv_path: Path, mapping: Path, cache: Path) -> None:
     pstats.Stats(prof).sort_stats("tottime").print_stats(20)
 
 
-def main(n: int, profile: bool = False) -> None:
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def real_posts(tmp: Path, n: int, xlsx_n: int = 5000) -> None:
+    """20 Newsgroups posts as CSV (csv module) and XLSX: load_table vs plain pandas."""
+    import json
+
+    import pandas as pd
+
+    from kmsynth.ingest import load_table
+
+    src = DATASETS / "20ng.jsonl"
+    if not src.is_file():
+        print(f"\nreal posts: {src} absent, skipped")
+        return
+    with src.open(encoding="utf-8") as fh:
+        recs = [json.loads(line) for _, line in zip(range(n), fh, strict=False)]
+    df = pd.DataFrame({"id": [str(r["id"]) for r in recs], "text": [r["text"] for r in recs]})
+    p = tmp / "20ng.csv"
+    df.to_csv(p, index=False)  # QUOTE_MINIMAL: what pandas, Python and Excel write
+    multi = int(df["text"].str.contains("\n\n").sum())
+    commas = int((df["text"].str.count(",") >= 10).sum())
+    print(
+        f"\nreal posts: 20 Newsgroups, first {len(df):,} posts ({multi:,} with several "
+        f"paragraphs, {commas:,} with 10+ commas), {p.stat().st_size / 2**20:.1f} MB CSV"
+    )
+    t_pd, plain = _timed(lambda: pd.read_csv(p, dtype=str, keep_default_na=False))
+    t_km, loaded = _timed(lambda: load_table("documents", p, id_col="id", text_col="text"))
+    same = loaded.table.set_index("doc_id")["text"].reindex(plain["id"]).eq(plain["text"].values)
+    print(
+        f"  CSV  pandas.read_csv {t_pd:6.2f} s {len(plain):,} rows | kmsynth load_table "
+        f"{t_km:6.2f} s ({t_km / t_pd:.1f}x), {loaded.ledger.summary()}; "
+        f"{int(same.sum()):,} texts identical to pandas'; excluded: {loaded.ledger.reasons()}"
+    )
+    x = tmp / "20ng.xlsx"
+    illegal = "[\x00-\x08\x0b\x0c\x0e-\x1f]"  # characters XLSX cannot hold
+    small = df.head(xlsx_n).assign(text=lambda d: d["text"].str.replace(illegal, "", regex=True))
+    small.to_excel(x, index=False)
+    t_pd, plain = _timed(lambda: pd.read_excel(x, dtype=str, keep_default_na=False))
+    t_km, loaded = _timed(lambda: load_table("documents", x, id_col="id", text_col="text"))
+    print(
+        f"  XLSX pandas.read_excel (openpyxl) {t_pd:6.2f} s {len(plain):,} rows | kmsynth "
+        f"load_table (calamine) {t_km:6.2f} s ({t_km / t_pd:.2f}x), {loaded.ledger.summary()}"
+    )
+
+
+def main(n: int, profile: bool = False, real_n: int = 18_846) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "posts.csv"
         make(p, n)
         m = Path(tmp) / "mapping.yml"
-        m.write_text("posts:\n  columns: {post_id: Post ID, text: Body, created_at: Posted, "
-                     "author: Member, region: Region}\n  dates: {order: DMY}\n")
+        m.write_text(
+            "posts:\n  columns: {post_id: Post ID, text: Body, created_at: Posted, "
+            "author: Member, region: Region}\n  dates: {order: DMY}\n"
+        )
         import pandas as pd
 
         lengths = pd.read_csv(p, dtype=str, keep_default_na=False)["Body"].str.len()
-        print(f"{n:,} posts, {p.stat().st_size / 2**20:.1f} MB, text length mean {lengths.mean():.0f} "
-              f"/ median {lengths.median():.0f} / max {lengths.max():,} characters, "
-              f"{os.cpu_count()} CPUs (shared)")
+        print(
+            f"{n:,} posts, {p.stat().st_size / 2**20:.1f} MB, text length mean "
+            f"{lengths.mean():.0f} "
+            f"/ median {lengths.median():.0f} / max {lengths.max():,} characters, "
+            f"{os.cpu_count()} CPUs (shared)"
+        )
         args = (str(p), str(m), str(Path(tmp) / "cache"))
         base = run_step("baseline", *args)
-        rows = [("pandas.read_csv (plain)", *run_step("pandas", *args)),
-                ("kmsynth load_table", *run_step("load_table", *args)),
-                ("kmsynth prepare (full)", *run_step("prepare", *args))]
+        rows = [
+            ("pandas.read_csv (plain)", *run_step("pandas", *args)),
+            ("kmsynth load_table", *run_step("load_table", *args)),
+            ("kmsynth prepare (full)", *run_step("prepare", *args)),
+        ]
         t_plain_read = rows[0][1]
-        print(f"\n{'step':26} {'wall s':>8} {'CPU s':>8} {'rows/s':>10} {'x plain':>8} {'peak MB':>8}")
+        print(
+            f"\n{'step':26} {'wall s':>8} {'CPU s':>8} {'rows/s':>10} {'x plain':>8} {'peak MB':>8}"
+        )
         for name, t, c, mem, _ in rows:
             print(f"{name:26} {t:8.2f} {c:8.2f} {n / t:10,.0f} {t / t_plain_read:8.1f} {mem:8.0f}")
-        print(f"(rows/s and 'x plain' from wall time; CPU s counts all threads. A fresh process with "
-              f"kmsynth and the language model loaded peaks at {base[2]:.0f} MB)")
+        print(
+            f"(rows/s and 'x plain' from wall time; CPU s counts all threads. A fresh process with "
+            f"kmsynth and the language model loaded peaks at {base[2]:.0f} MB)"
+        )
         for name, _, _, _, note in rows[1:]:
             print(f"{name}: {note}")
-        print("\nlanguage detection: lingua on every text vs kmsynth.detect_languages "
-              "(function-word fast path, lingua for the rest)")
+        print(
+            "\nlanguage detection: lingua on every text vs kmsynth.detect_languages "
+            "(function-word fast path, lingua for the rest)"
+        )
         sample = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts.csv"
-        for name, path, col in (("synthetic posts above", p, "Body"),
-                                ("bundled sample posts", sample, "Body")):
+        for name, path, col in (
+            ("synthetic posts above", p, "Body"),
+            ("bundled sample posts", sample, "Body"),
+        ):
             if not path.is_file():
                 continue
             t_plain, c_plain, t_ours, c_ours, differ, k = compare_language(path, column=col)
-            print(f"  {name} ({k:,}): lingua {t_plain:.2f} s ({c_plain:.2f} s CPU), kmsynth "
-                  f"{t_ours:.2f} s ({c_ours:.2f} s CPU): {c_plain / max(c_ours, 1e-9):.1f}x less CPU; "
-                  f"{differ} labels differ")
+            print(
+                f"  {name} ({k:,}): lingua {t_plain:.2f} s ({c_plain:.2f} s CPU), kmsynth "
+                f"{t_ours:.2f} s ({c_ours:.2f} s CPU): "
+                f"{c_plain / max(c_ours, 1e-9):.1f}x less CPU; "
+                f"{differ} labels differ"
+            )
+        real_posts(Path(tmp), real_n)
         if profile:
             profile_prepare(p, m, Path(tmp) / "cache")
 
@@ -242,6 +379,7 @@ def main(n: int, profile: bool = False) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--real-n", type=int, default=18_846, help="20 Newsgroups posts to read")
     ap.add_argument("--profile", action="store_true", help="also profile prepare (cProfile)")
     a = ap.parse_args()
-    main(a.n, a.profile)
+    main(a.n, a.profile, a.real_n)

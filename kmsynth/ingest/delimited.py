@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -225,32 +226,49 @@ def _last_record_text(text: str, start: int) -> str:
 
 
 def _id_shape(value: str) -> frozenset[str]:
-    return frozenset("d" if c.isdigit() else "l" if c.isalpha() else c for c in value)
+    return frozenset("d" if c.isdigit() else "l" if c.isalpha() else c for c in set(value))
 
 
-def _looks_like_ids(values: list[str]) -> tuple[set[frozenset[str]], int, int]:
-    """Character-class shapes of the first column's values (those with digits), and lengths."""
+@dataclass(frozen=True)
+class _IdLook:
+    """What the first column's values look like: character-class shapes, lengths, a pattern."""
+
+    shapes: frozenset[frozenset[str]]
+    lo: int
+    hi: int
+    pattern: re.Pattern[str]
+
+    def matches(self, value: str, ids: set[str]) -> bool:
+        return (
+            self.lo <= len(value) <= self.hi
+            and value not in ids
+            and self.pattern.fullmatch(value) is not None
+            and _id_shape(value) in self.shapes
+        )
+
+
+def _looks_like_ids(values: list[str]) -> _IdLook | None:
+    """The common shapes (with digits) of the first column's values, or None when they vary."""
     vals = [v.strip() for v in values if 0 < len(v.strip()) <= 40]
-    shapes: dict[frozenset[str], int] = {}
-    for v in vals:
-        s = _id_shape(v)
-        shapes[s] = shapes.get(s, 0) + 1
-    common = {s for s, c in shapes.items() if "d" in s and c >= max(2, 0.1 * len(vals))}
-    lens = [len(v) for v in vals if _id_shape(v) in common]
-    return common, min(lens, default=0), max(lens, default=0)
+    of = [_id_shape(v) for v in vals]
+    counts: dict[frozenset[str], int] = {}
+    for s in of:
+        counts[s] = counts.get(s, 0) + 1
+    common = frozenset(s for s, c in counts.items() if "d" in s and c >= max(2, 0.1 * len(vals)))
+    if not common:
+        return None
+    lens = [len(v) for v, s in zip(vals, of, strict=True) if s in common]
+    chars = {c for s in common for c in s}
+    parts = ["[0-9]"] + (["[^\\W\\d_]"] if "l" in chars else [])
+    parts += [re.escape(c) for c in sorted(chars - {"d", "l"})]
+    return _IdLook(common, min(lens), max(lens), re.compile("(?:" + "|".join(parts) + ")+"))
 
 
-def _swallowed(
-    cell: str, delim: str, ncol: int, ids: set[str], shapes: tuple[set[frozenset[str]], int, int]
-) -> list[int]:
-    """Offsets (0-based, within the cell) of inner lines that look like rows of the file."""
-    common, lo, hi = shapes
+def _swallowed(cell: str, delim: str, ncol: int, ids: set[str], look: _IdLook) -> list[int]:
+    """Offsets (within the cell) of inner lines that look like rows of the file."""
     out = []
     for k, ln in enumerate(cell.split("\n")[1:], start=1):
-        if ln.count(delim) < ncol - 1:
-            continue
-        first = ln.split(delim, 1)[0].strip().strip('"')
-        if lo <= len(first) <= hi and _id_shape(first) in common and first not in ids:
+        if ln.count(delim) >= ncol - 1 and look.matches(ln.split(delim, 1)[0].strip(' "'), ids):
             out.append(k)
     return out
 
@@ -272,13 +290,13 @@ def check_quotes(
         )
     ncol = len(header)
     multi = [i for i, rec in enumerate(body) if any("\n" in c for c in rec[:ncol])]
-    shapes = _looks_like_ids([rec[0] for rec in body])
-    if ncol < 2 or not multi or not shapes[0]:
+    look = _looks_like_ids([rec[0] for rec in body]) if ncol >= 2 and multi else None
+    if look is None:
         return
     ids = {rec[0].strip() for rec in body}
     for i in multi:
         for j, cell in enumerate(body[i][:ncol]):
-            hit = _swallowed(cell, delim, ncol, ids, shapes) if "\n" in cell else []
+            hit = _swallowed(cell, delim, ncol, ids, look) if "\n" in cell else []
             if hit:
                 _raise_stray(
                     body[i],
