@@ -14,8 +14,14 @@ import pytest
 from kmsynth.cli.main import main
 from kmsynth.config import load_config
 from kmsynth.errors import AlreadyRunning, InputError
-from kmsynth.report.sections import build_monthly_report, check_month
-from kmsynth.report.run import NOTEBOOK, check_executed, check_html, render_monthly_report
+from kmsynth.report import (
+    NOTEBOOK,
+    build_monthly_report,
+    check_executed,
+    check_html,
+    check_month,
+    render_monthly_report,
+)
 
 
 def test_month_must_be_yyyy_mm() -> None:

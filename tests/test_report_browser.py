@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsynth.report.run import render_monthly_report
+from kmsynth.report import render_monthly_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,8 +1,10 @@
-"""`kmsynth` command line (a contract other tools drive: names and outputs are in DESIGN.md).
+"""kmsynth: themes, briefs, evidence links and monthly reports from what practitioners write.
 
+The command line is argument parsing and printing; the work is in `kmsynth.runs`.
 Exit status: 0 success, 2 bad input or usage (message on stderr, no traceback), 1 internal
 error, 75 another run holds the lock.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,10 +12,15 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kmsynth.errors import AlreadyRunning, InputError
+
+if TYPE_CHECKING:
+    from kmsynth.config import Config
+    from kmsynth.runs import Progress
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 75
 log = logging.getLogger("kmsynth")
@@ -26,10 +33,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def config_from_args(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config named by --config (the defaults when there is none)."""
     from kmsynth.config import load_config
 
     return load_config(getattr(args, "config", None))
+
+
+def progress_of(args: argparse.Namespace) -> Progress:
+    """Progress lines on a terminal or with -v; quiet under cron and in pipes."""
+    from kmsynth.runs import Progress
+
+    return Progress(bool(getattr(args, "verbose", False)) or sys.stderr.isatty())
 
 
 # --------------------------------------------------------------------------------------------
@@ -44,11 +59,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     prep = prepare(args.kind, args.path, cfg, mapping=args.mapping)
     t = prep.table
     src = prep.sources[0]
-    out = [f"{args.path}: {args.kind}, {src['format']}"
-           + (f", encoding {src['encoding']}" if src.get("encoding") else "")
-           + (f", delimiter {src['delimiter']!r}" if src.get("delimiter") else ""),
-           f"  {prep.ledger.summary()}",
-           f"  columns: {', '.join(shown_header(c) for c in t.columns if not c.startswith('_'))}"]
+    out = [
+        f"{args.path}: {args.kind}, {src['format']}"
+        + (f", encoding {src['encoding']}" if src.get("encoding") else "")
+        + (f", delimiter {src['delimiter']!r}" if src.get("delimiter") else ""),
+        f"  {prep.ledger.summary()}",
+        f"  columns: {', '.join(shown_header(c) for c in t.columns if not c.startswith('_'))}",
+    ]
     if "language" in t.columns and len(t):
         langs = t["language"].value_counts()
         out.append("  languages: " + ", ".join(f"{k} {v}" for k, v in langs.head(12).items()))
@@ -69,8 +86,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for p in warnings[:50]:
             print(f"    - {p}")
     if prep.errors:
-        print(f"kmsynth: {len(prep.errors)} row(s) break the rules and would be excluded:",
-              file=sys.stderr)
+        print(
+            f"kmsynth: {len(prep.errors)} row(s) break the rules and would be excluded:",
+            file=sys.stderr,
+        )
         for p in prep.errors[:200]:
             print(f"  - {p}", file=sys.stderr)
         if len(prep.errors) > 200:
@@ -85,7 +104,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="kmsynth", description=__doc__.split("\n")[0])
-    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show progress and details (progress is shown anyway on a terminal)",
+    )
+    p.add_argument("--version", action="version", version=f"kmsynth {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("validate", help="check an export against a canonical table")
@@ -100,17 +125,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("kmsynth")
+    except metadata.PackageNotFoundError:
+        from kmsynth import __version__
+
+        return __version__
+
+
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def command(register: Callable[[argparse._SubParsersAction], None]):
+def command(
+    register: Callable[[argparse._SubParsersAction], None],
+) -> Callable[[argparse._SubParsersAction], None]:
     """Decorator for modules that add a sub-command (keeps this file a thin dispatcher)."""
     _EXTRA_COMMANDS.append(register)
     return register
 
 
 def _load_commands() -> None:
-    from kmsynth.cli import commands  # noqa: F401  (registers the other sub-commands)
+    # one line per module that registers sub-commands
+    import kmsynth.cli.cmd_code  # noqa: F401
+    import kmsynth.cli.commands  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
@@ -135,8 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kmsynth: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kmsynth validate ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # internal error: short message, details in an owner-only log
-        log_path = Path(os.environ.get("KMSYNTH_ERROR_LOG", Path.home() / ".kmsynth-last-error.log"))
+        log_path = Path(
+            os.environ.get("KMSYNTH_ERROR_LOG", Path.home() / ".kmsynth-last-error.log")
+        )
         try:
             log_path.write_text(traceback.format_exc(), encoding="utf-8")
             os.chmod(log_path, 0o600)

@@ -7,7 +7,6 @@ notebook only calls these and displays them.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -22,7 +21,7 @@ from kmsynth import html as h
 from kmsynth.config import Config
 from kmsynth.errors import InputError
 from kmsynth.ingest.read import sha256_if_file
-from kmsynth.manifest import package_versions
+from kmsynth.manifest import build_manifest
 from kmsynth.synthesis.trends import (
     biggest_increase,
     glance,
@@ -34,16 +33,23 @@ from kmsynth.synthesis.trends import (
 )
 
 log = logging.getLogger(__name__)
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 TREND_MONTHS = 6
+FIRST_YEAR = 1990  # no discussion hub or evaluation before this
 
 
 def check_month(month: str) -> str:
-    """'YYYY-MM', or 'previous' for the last full month (handy in schedules)."""
+    """'YYYY-MM' from 1990 to the current month, or 'previous' for the last full month."""
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M")
     if str(month) == "previous":
-        return str(pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M") - 1)
-    if not MONTH_RE.match(str(month)):
-        raise InputError(f"month {month!r} is not in the form YYYY-MM", hint="for example --month 2026-10")
+        return str(now - 1)
+    shown = repr(str(month)[:20])
+    if not MONTH_RE.fullmatch(str(month)):
+        raise InputError(f"month {shown} is not in the form YYYY-MM",
+                         hint="for example --month 2026-10, or --month previous")
+    if not FIRST_YEAR <= int(str(month)[:4]) or pd.Period(str(month), "M") > now:
+        raise InputError(f"month {shown} is not between {FIRST_YEAR}-01 and this month ({now})",
+                         hint="give a month that has posts, for example --month previous")
     return str(month)
 
 
@@ -128,19 +134,35 @@ class MonthlyReport:
     def section_method(self) -> str:
         m = self.method
         rows = [("Report month", m["month"]), ("Embedder", m["embedder"]), ("Seed", m["seed"]),
-                ("Small-cell threshold k", m["k"]), ("Theme model", m.get("theme_params", "")),
-                ("Curation file", m.get("curation_sha256") or "none")]
-        inputs = pd.DataFrame(m["inputs"]) if m["inputs"] else pd.DataFrame(columns=["file", "sha256", "rows"])
+                ("Small-cell threshold k", m["k"]),
+                ("Theme model", theme_model_text(m.get("parameters") or {})),
+                ("Curation file", m.get("curation_sha256") or "none (no decisions yet)")]
+        inputs = pd.DataFrame(m["inputs"], columns=["file", "sha256", "rows"])
         ledger = pd.DataFrame([m["ledger"]]) if m.get("ledger") else pd.DataFrame()
         vers = pd.DataFrame(sorted(m["versions"].items()), columns=["package", "version"])
         body = (h.table_html(pd.DataFrame(rows, columns=["setting", "value"]).astype(str))
-                + h.table_html(inputs, caption="Inputs (SHA-256)") +
-                (h.table_html(ledger, caption="Ledger: every input row accounted for") if not ledger.empty else "")
+                + h.table_html(inputs, caption="Inputs (SHA-256)")
+                + (h.table_html(ledger, caption="Ledger: every input row accounted for")
+                   if not ledger.empty else "")
                 + h.table_html(vers, caption="Package versions")
                 + h.bullet_list(self.notes))
         return h.section("Method and reproducibility", body,
-                         intro="Same inputs and parameters give the same report. Personal data is redacted "
-                               "before anything is embedded or shown; breakdowns hide counts below k.")
+                         intro="Same inputs and parameters give the same report. Personal data is "
+                               "redacted before anything is embedded or shown; breakdowns hide "
+                               "counts below k.")
+
+
+THEME_SETTINGS = (("n_docs", "{} posts"), ("reducer", "reduced with {}"),
+                  ("min_theme_size_used", "smallest theme {} posts"),
+                  ("outlier_threshold", "outliers reassigned above similarity {}"),
+                  ("n_representative_docs", "{} representative posts per theme"))
+
+
+def theme_model_text(params: dict[str, Any]) -> str:
+    """The theme model's settings as a sentence for people (not JSON)."""
+    parts = [text.format(params[key]) for key, text in THEME_SETTINGS
+             if params.get(key) is not None]
+    return "; ".join(parts) if parts else "no themes this month"
 
 
 def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
@@ -181,7 +203,6 @@ def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir
 
     t0 = time.perf_counter()
     month = check_month(month)
-    k = config.privacy.min_cell
     if config.data.posts is None:
         raise InputError("no posts file configured", hint="set data.posts in kmsynth.yml or pass --posts")
     client = None
@@ -248,7 +269,7 @@ class _PrecomputedEmbedder:
 
 
 def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):
-    from kmsynth.themes.model import (
+    from kmsynth.themes import (
         ThemeResult,
         apply_stable_ids,
         classify_pillars,
@@ -347,18 +368,15 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
         if col in posts.columns and posts[col].replace("", np.nan).notna().any():
             trends[key] = monthly_counts(posts, by=col, months=window, k=k)
 
-    inputs = [{"file": Path(s["file"]).name, "sha256": s["sha256"], "rows": s["rows"]} for s in prep.sources]
-    for kind in ("survey", "findings", "lessons"):
-        p = getattr(config.data, kind)
-        if p is not None and Path(p).is_file():
-            inputs.append({"file": Path(p).name, "sha256": sha256_if_file(Path(p)), "rows": None})
-    method = {"month": month, "embedder": emb.model_id, "seed": seed, "k": k,
-              "theme_params": json.dumps({kk: v for kk, v in (current.params.items() if current else {})
-                                          if kk in ("min_theme_size_used", "reducer", "n_docs",
-                                                    "outlier_threshold", "n_representative_docs")}),
-              "inputs": inputs, "ledger": prep.ledger.counts(), "versions": package_versions(),
-              "curation_sha256": sha256_if_file(Path(curation)) if curation else None,
-              "build_s": round(time.perf_counter() - t0, 1)}
+    sources = list(prep.sources) + [
+        {"kind": kind, "file": getattr(config.data, kind),
+         "sha256": sha256_if_file(Path(getattr(config.data, kind)))}
+        for kind in ("survey", "findings", "lessons") if getattr(config.data, kind) is not None]
+    method = build_manifest(
+        "report-content", sources=sources, timings={"build": time.perf_counter() - t0},
+        parameters=dict(current.params) if current else {}, month=month,
+        embedder=emb.model_id, seed=seed, k=k, ledger=prep.ledger.counts(),
+        curation_sha256=sha256_if_file(Path(curation)) if curation else None)
     gl = glance(posts, month, k=k)
     report = MonthlyReport(month=month, title=config.report.title, k=k, glance=gl, themes=theme_rows,
                            changes=changes, trends=trends, method=method, notes=notes,
