@@ -137,16 +137,24 @@ def inventory_threshold(model_threshold: float, best_scores: np.ndarray) -> floa
     return float(min(model_threshold, np.median(best_scores)))
 
 
-def threshold_from_reviewed(scores: np.ndarray, accepted: np.ndarray) -> float | None:
-    """The F1-best line on reviewed pairs (accepted = True, rejected = False); None when the
-    review has fewer than MIN_REVIEWED of either."""
+def threshold_from_reviewed(scores: np.ndarray, accepted: np.ndarray, prior: float) -> float | None:
+    """The line that best separates reviewed pairs (accepted = True, rejected = False): the
+    F1-best cut, and among equally good cuts the one nearest `prior` (the model's line). None
+    when the review has fewer than MIN_REVIEWED accepted or rejected pairs."""
     accepted = np.asarray(accepted, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
     if accepted.sum() < MIN_REVIEWED or (~accepted).sum() < MIN_REVIEWED:
         return None
-    t, _ = best_f1_threshold(
-        np.asarray(scores, dtype=np.float64), accepted.astype(int), int(accepted.sum())
-    )
-    return t
+    u = np.unique(scores)
+    cuts = np.unique(np.r_[u, (u[1:] + u[:-1]) / 2, u[-1] + 1e-9, prior])
+    pred = scores[None, :] >= cuts[:, None]
+    tp = (pred & accepted).sum(axis=1)
+    f1 = 2 * tp / (pred.sum(axis=1) + accepted.sum())
+    good = np.flatnonzero(f1 >= f1.max() - 1e-12)
+    lo, hi = cuts[good].min(), cuts[good].max()
+    if lo <= prior <= hi and np.any(np.isclose(cuts[good], prior)):
+        return float(prior)
+    return float(cuts[good][np.argmin(np.abs(cuts[good] - prior))])
 
 
 def calibrate(

@@ -267,28 +267,20 @@ class Linker(BaseEstimator):
         """The top-k lessons of every finding, best first, with rank and score = P(link)."""
         return self.top(self.scored(findings, reviewed, embeddings))
 
-    def confident_line(
-        self, cand: pd.DataFrame, decisions: dict[tuple[str, str], str]
-    ) -> tuple[float, str]:
-        """(P(link) a pair needs to be a confident link, how it was set) for these candidates:
-        given, refitted from reviewed pairs, or the model's lowered to this inventory's median
-        best score."""
+    def confident_line(self, cand: pd.DataFrame) -> tuple[float, str]:
+        """(P(link) a pair needs to be a confident link, how it was set): given; else the
+        model's line, lowered to this inventory's median best score when that is lower; then
+        moved to separate the reviewed pairs when a review has enough of them."""
         if self.threshold is not None:
             return float(self.threshold), "given"
-        scored = [
-            (s, decisions[(a, b)] == "accept")
-            for a, b, s in zip(cand["finding_id"], cand["lesson_id"], cand["score"], strict=False)
-            if (a, b) in decisions
-        ]
-        if scored:
-            t = threshold_from_reviewed(
-                np.array([s for s, _ in scored]), np.array([ok for _, ok in scored])
-            )
-            if t is not None:
-                return t, "reviewed pairs"
         best = cand[cand["decision"] != "reject"].groupby("_fi")["score"].max().to_numpy()
-        t = inventory_threshold(self.model_["threshold"], best)
-        return t, "model" if t >= self.model_["threshold"] else "inventory median"
+        line = inventory_threshold(self.model_["threshold"], best)
+        rule = "model" if line >= self.model_["threshold"] else "inventory median"
+        reviewed = cand[cand["decision"] != ""]
+        t = threshold_from_reviewed(
+            reviewed["score"].to_numpy(), (reviewed["decision"] == "accept").to_numpy(), line
+        )
+        return (t, "reviewed pairs") if t is not None else (line, rule)
 
     def link(
         self,
@@ -304,7 +296,7 @@ class Linker(BaseEstimator):
         f = check_table(findings, "findings", "finding_id")
         decisions = decisions_of(reviewed)
         scored = self.scored(f, decisions, embeddings)
-        line, rule = self.confident_line(scored, decisions)
+        line, rule = self.confident_line(scored)
         return build_result(self, f, self.top(scored), line, rule, decisions)
 
     def manifest_params(self) -> dict[str, Any]:
