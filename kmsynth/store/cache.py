@@ -22,7 +22,7 @@ class StoreEmbeddingCache:
     `last_counts` tells the last `encode` call's {"new": embedded now, "cached": read}.
     """
 
-    def __init__(self, inner: Embedder, store: Store):
+    def __init__(self, inner: Embedder, store: Store) -> None:
         self.inner = inner
         self.store = store
         self.last_counts = {"new": 0, "cached": 0}

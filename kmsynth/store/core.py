@@ -195,8 +195,9 @@ class StoreCore:
             self._con.execute("COMMIT")
 
     @property
-    def con(self):
-        """The raw DuckDB connection (a reader opens one and holds it, blocking writers, until close)."""
+    def con(self) -> Any:
+        """The raw DuckDB connection (a reader opens one and holds it, blocking writers, until
+        close)."""
         if self._con is None:
             if self._lock is None and not self.readonly:
                 raise KmsynthError("the store is closed")

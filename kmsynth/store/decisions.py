@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+# pairs whose decision differs from the pair's latest recorded one
+_NEW_LINK_DECISIONS = """FROM _d LEFT JOIN v_link_decisions v USING (finding_id, lesson_id)
+    WHERE v.decision IS DISTINCT FROM _d.decision"""
+# curation decisions not recorded before (by the sha256 of their JSON)
+_NEW_CURATION = """FROM _c WHERE decision_sha256 NOT IN
+    (SELECT decision_sha256 FROM curation_decisions WHERE decision_sha256 IS NOT NULL)"""
 
 
 class DecisionsMixin:
     """Decisions and manifests (a part of `Store`)."""
 
-    def add_link_decisions(self, reviewed: pd.DataFrame, reviewer: str = "") -> int:
+    def add_link_decisions(self, reviewed: pd.DataFrame | None, reviewer: str = "") -> int:
         """Record reviewers' accept/reject decisions (rows with another or no decision are
         skipped). A decision equal to the pair's latest one is not recorded again. Returns how
         many were recorded."""
@@ -26,23 +34,20 @@ class DecisionsMixin:
                 "decision": dec.to_numpy(),
             }
         )
-        d = d[d["decision"].isin(["accept", "reject"])].drop_duplicates(
-            ["finding_id", "lesson_id"], keep="last"
-        )
+        d = d[d["decision"].isin(["accept", "reject"])]
+        d = d.drop_duplicates(["finding_id", "lesson_id"], keep="last")
         if d.empty:
             return 0
         d["reviewer"] = reviewer or None
         with self._write() as con:
             con.register("_d", d)
             try:
-                n = con.execute("""SELECT count(*) FROM _d LEFT JOIN v_link_decisions v
-                                   USING (finding_id, lesson_id) WHERE v.decision IS DISTINCT FROM _d.decision""").fetchall()[
-                    0
-                ][0]
-                con.execute("""INSERT INTO link_decisions (finding_id, lesson_id, decision, reviewer)
-                               SELECT _d.finding_id, _d.lesson_id, _d.decision, _d.reviewer FROM _d
-                               LEFT JOIN v_link_decisions v USING (finding_id, lesson_id)
-                               WHERE v.decision IS DISTINCT FROM _d.decision""")
+                n = con.execute(f"SELECT count(*) {_NEW_LINK_DECISIONS}").fetchall()[0][0]
+                con.execute(
+                    "INSERT INTO link_decisions (finding_id, lesson_id, decision, reviewer) "
+                    f"SELECT _d.finding_id, _d.lesson_id, _d.decision, _d.reviewer "
+                    f"{_NEW_LINK_DECISIONS}"
+                )
             finally:
                 con.unregister("_d")
         return int(n)
@@ -54,39 +59,33 @@ class DecisionsMixin:
             "ORDER BY finding_id, lesson_id"
         )
 
-    def add_curation_decisions(self, decisions) -> int:
-        """Record curation decisions (a Curation or a list of dicts) not recorded before."""
-        items = getattr(decisions, "decisions", decisions) or []
+    def add_curation_decisions(self, decisions: Any) -> int:
+        """Record curation decisions (a Curation, or a list of dicts) not recorded before;
+        returns how many were new."""
+        items: Iterable[Mapping[str, Any]] = getattr(decisions, "decisions", decisions) or []
         rows = []
         for d in items:
             text = json.dumps(d, sort_keys=True, default=str, ensure_ascii=False)
-            rows.append(
-                {
-                    "decision": text,
-                    "decision_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    "action": str(d.get("action", "")) or None,
-                }
-            )
+            sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            action = str(d.get("action", "")) or None
+            rows.append({"decision": text, "decision_sha256": sha, "action": action})
         if not rows:
             return 0
         df = pd.DataFrame(rows).drop_duplicates("decision_sha256")
         with self._write() as con:
             con.register("_c", df)
             try:
-                n = con.execute(
-                    "SELECT count(*) FROM _c WHERE decision_sha256 NOT IN "
-                    "(SELECT decision_sha256 FROM curation_decisions WHERE decision_sha256 IS NOT NULL)"
-                ).fetchall()[0][0]
+                n = con.execute(f"SELECT count(*) {_NEW_CURATION}").fetchall()[0][0]
                 con.execute(
                     "INSERT INTO curation_decisions (decision, decision_sha256, action) "
-                    "SELECT CAST(decision AS JSON), decision_sha256, action FROM _c WHERE decision_sha256 "
-                    "NOT IN (SELECT decision_sha256 FROM curation_decisions WHERE decision_sha256 IS NOT NULL)"
+                    f"SELECT CAST(decision AS JSON), decision_sha256, action {_NEW_CURATION}"
                 )
             finally:
                 con.unregister("_c")
         return int(n)
 
     def curation_decisions(self) -> list[dict[str, Any]]:
+        """Every curation decision recorded, oldest first."""
         with self._read() as con:
             got = con.execute(
                 "SELECT decision FROM curation_decisions ORDER BY decided_at, rowid"
@@ -102,6 +101,7 @@ class DecisionsMixin:
             )
 
     def manifest(self, run_id: str) -> dict[str, Any] | None:
+        """A run's manifest, or None."""
         with self._read() as con:
             rows = con.execute(
                 "SELECT manifest FROM run_manifests WHERE run_id = ?", [run_id]

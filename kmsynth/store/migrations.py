@@ -20,7 +20,7 @@ from kmsynth.store.schema import (
 )
 
 
-def _m1(con) -> None:
+def _m1(con: Any) -> None:
     con.execute("""
         CREATE TABLE records (
             kind VARCHAR NOT NULL, record_id VARCHAR NOT NULL, version INTEGER NOT NULL,
@@ -37,7 +37,7 @@ def _m1(con) -> None:
     """)
 
 
-def _m2(con) -> None:
+def _m2(con: Any) -> None:
     con.execute("""
         ALTER TABLE records ADD COLUMN pillar VARCHAR;
         CREATE TABLE theme_runs (run_id VARCHAR PRIMARY KEY, month VARCHAR, params JSON,
@@ -46,34 +46,42 @@ def _m2(con) -> None:
             pillar VARCHAR, keywords VARCHAR, centroid FLOAT[], PRIMARY KEY (run_id, theme_id));
         CREATE TABLE theme_assignments (run_id VARCHAR, doc_id VARCHAR, theme_id INTEGER,
             probability DOUBLE);
-        CREATE TABLE curation_decisions (decided_at TIMESTAMPTZ DEFAULT current_timestamp, decision JSON);
+        CREATE TABLE curation_decisions (decided_at TIMESTAMPTZ DEFAULT current_timestamp,
+            decision JSON);
         CREATE TABLE link_decisions (finding_id VARCHAR, lesson_id VARCHAR, decision VARCHAR,
             reviewer VARCHAR, decided_at TIMESTAMPTZ DEFAULT current_timestamp);
         CREATE OR REPLACE VIEW v_posts AS
             SELECT * FROM records r WHERE kind = 'posts' AND version = (
-                SELECT max(version) FROM records x WHERE x.kind = r.kind AND x.record_id = r.record_id);
+                SELECT max(version) FROM records x
+                WHERE x.kind = r.kind AND x.record_id = r.record_id);
     """)
 
 
 _V3_TABLES = """
-CREATE TABLE posts (post_id VARCHAR NOT NULL, version INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
+CREATE TABLE posts (post_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
     first_seen_run VARCHAR, ingested_at TIMESTAMPTZ DEFAULT current_timestamp,
     text VARCHAR, title VARCHAR, thread_id VARCHAR, created_at TIMESTAMPTZ, author_id VARCHAR,
     region VARCHAR, country VARCHAR, language VARCHAR, source VARCHAR, consent_to_quote BOOLEAN,
     quotable BOOLEAN, pillar INTEGER, extra JSON, PRIMARY KEY (post_id, version));
 CREATE TABLE survey_responses (response_id VARCHAR NOT NULL, version INTEGER NOT NULL,
-    content_sha256 VARCHAR NOT NULL, first_seen_run VARCHAR, ingested_at TIMESTAMPTZ DEFAULT current_timestamp,
-    submitted_at TIMESTAMPTZ, wave VARCHAR, respondent_group VARCHAR, region VARCHAR, country VARCHAR,
+    content_sha256 VARCHAR NOT NULL, first_seen_run VARCHAR,
+        ingested_at TIMESTAMPTZ DEFAULT current_timestamp,
+    submitted_at TIMESTAMPTZ, wave VARCHAR, respondent_group VARCHAR, region VARCHAR,
+        country VARCHAR,
     language VARCHAR, consent_to_quote BOOLEAN, quotable BOOLEAN, extra JSON,
     PRIMARY KEY (response_id, version));
-CREATE TABLE findings (finding_id VARCHAR NOT NULL, version INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
+CREATE TABLE findings (finding_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
     first_seen_run VARCHAR, ingested_at TIMESTAMPTZ DEFAULT current_timestamp,
     text VARCHAR, evaluation VARCHAR, country VARCHAR, region VARCHAR, pillar INTEGER, year INTEGER,
     language VARCHAR, quotable BOOLEAN, extra JSON, PRIMARY KEY (finding_id, version));
-CREATE TABLE lessons (lesson_id VARCHAR NOT NULL, version INTEGER NOT NULL, content_sha256 VARCHAR NOT NULL,
+CREATE TABLE lessons (lesson_id VARCHAR NOT NULL, version INTEGER NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
     first_seen_run VARCHAR, ingested_at TIMESTAMPTZ DEFAULT current_timestamp,
     text VARCHAR, title VARCHAR, type VARCHAR, country VARCHAR, region VARCHAR, pillar INTEGER,
-    source VARCHAR, language VARCHAR, quotable BOOLEAN, extra JSON, PRIMARY KEY (lesson_id, version));
+    source VARCHAR, language VARCHAR, quotable BOOLEAN, extra JSON,
+    PRIMARY KEY (lesson_id, version));
 CREATE TABLE pillars (pillar INTEGER PRIMARY KEY, key VARCHAR, name VARCHAR);
 """
 
@@ -84,15 +92,18 @@ _V3_LATEST_RUNS = (
     "(SELECT * FROM theme_runs QUALIFY row_number() OVER "
     "(PARTITION BY kind, month ORDER BY created_at DESC, rowid DESC) = 1)"
 )
-_V3_POST_THEMES = """(SELECT a.doc_id AS post_id, r.month, a.run_id, a.stable_theme_id, t.label, t.pillar
+_V3_POST_THEMES = """(SELECT a.doc_id AS post_id, r.month, a.run_id, a.stable_theme_id,
+    t.label, t.pillar
     FROM theme_assignments a JOIN theme_runs r ON r.run_id = a.run_id AND r.kind = 'posts'
     LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
-    QUALIFY row_number() OVER (PARTITION BY a.doc_id ORDER BY r.created_at DESC, r.rowid DESC) = 1)"""
+    QUALIFY row_number() OVER (PARTITION BY a.doc_id ORDER BY r.created_at DESC,
+        r.rowid DESC) = 1)"""
 _V3_DECISIONS = (
     "(SELECT * FROM link_decisions QUALIFY row_number() OVER "
     "(PARTITION BY finding_id, lesson_id ORDER BY decided_at DESC, rowid DESC) = 1)"
 )
-_V3_MONTHLY = f"""SELECT strftime(timezone('UTC', p.created_at), '%Y-%m') AS month, p.region, p.country,
+_V3_MONTHLY = f"""SELECT strftime(timezone('UTC', p.created_at), '%Y-%m') AS month, p.region,
+    p.country,
            coalesce(p.pillar, pt.pillar) AS pillar, pl.name AS pillar_name, count(*) AS posts
     FROM {_V3_LATEST.format(t="posts", id="post_id")} p
     LEFT JOIN {_V3_POST_THEMES} pt ON pt.post_id = p.post_id
@@ -102,7 +113,8 @@ _V3_MONTHLY = f"""SELECT strftime(timezone('UTC', p.created_at), '%Y-%m') AS mon
 _V3_VIEWS = "\n".join(
     [
         *(
-            f"CREATE OR REPLACE VIEW v_{t} AS SELECT * FROM {_V3_LATEST.format(t=t, id=i)} ORDER BY {i};"
+            f"CREATE OR REPLACE VIEW v_{t} AS SELECT * FROM {_V3_LATEST.format(t=t, id=i)} "
+            f"ORDER BY {i};"
             for t, i in (
                 ("posts", "post_id"),
                 ("survey_responses", "response_id"),
@@ -120,14 +132,16 @@ _V3_VIEWS = "\n".join(
                 THEN NULL ELSE posts END AS posts
     FROM ({_V3_MONTHLY}) ORDER BY ALL;""",
         f"""CREATE OR REPLACE VIEW v_theme_history AS
-    SELECT r.month, r.kind, t.stable_theme_id, t.label, t.size, t.pillar, t.pillar_name, t.keywords, t.run_id
+    SELECT r.month, r.kind, t.stable_theme_id, t.label, t.size, t.pillar, t.pillar_name, t.keywords,
+        t.run_id
     FROM themes t JOIN {_V3_LATEST_RUNS} r ON r.run_id = t.run_id
     ORDER BY r.kind, r.month, t.stable_theme_id;""",
         f"""CREATE OR REPLACE VIEW v_lessons_evidence AS
     SELECT l.lesson_id, l.title, l.type, l.pillar, l.country, l.region,
            count(d.finding_id) FILTER (WHERE d.decision = 'accept') AS accepted_findings,
            count(d.finding_id) FILTER (WHERE d.decision = 'reject') AS rejected_findings,
-           list(d.finding_id ORDER BY d.finding_id) FILTER (WHERE d.decision = 'accept') AS finding_ids
+           list(d.finding_id ORDER BY d.finding_id) FILTER (WHERE d.decision = 'accept')
+               AS finding_ids
     FROM {_V3_LATEST.format(t="lessons", id="lesson_id")} l
     LEFT JOIN {_V3_DECISIONS} d ON d.lesson_id = l.lesson_id
     GROUP BY ALL ORDER BY accepted_findings DESC, l.lesson_id;""",
@@ -135,23 +149,9 @@ _V3_VIEWS = "\n".join(
 )
 
 
-def _m3(con) -> None:
-    """Per-kind record tables (moved out of `records`, hashes recomputed), stable theme ids,
-    pillar ids, theme metadata, decision keys and the analysts' views."""
-    from kmsynth.ingest.schemas import pillars
-
-    con.execute("""
-        DROP VIEW IF EXISTS v_posts; DROP VIEW IF EXISTS v_monthly_counts_shared;
-        DROP VIEW IF EXISTS v_monthly_counts; DROP VIEW IF EXISTS v_theme_history;
-        DROP VIEW IF EXISTS v_lessons_evidence;
-    """)
-    con.execute(_V3_TABLES)
-    plist = pd.DataFrame(
-        [(p.id, p.key, p.name) for p in pillars()], columns=["pillar", "key", "name"]
-    )
-    con.register("_pl", plist)
-    con.execute("INSERT INTO pillars SELECT * FROM _pl")
-    con.unregister("_pl")
+def _m3_move_records(con: Any) -> None:
+    """Schema 3: each kind's rows of the v1 `records` table into its own table, every version
+    kept, hashes recomputed by `normalise`."""
     old = con.execute("SELECT * FROM records ORDER BY kind, record_id, version").df()
     for kind, rows in old.groupby("kind", sort=True):
         if kind not in TABLE:
@@ -178,18 +178,41 @@ def _m3(con) -> None:
             con.register("_mv", pd.concat(frames, ignore_index=True))
             con.execute(f"INSERT INTO {TABLE[kind]} BY NAME SELECT * FROM _mv")
             con.unregister("_mv")
+
+
+def _m3(con: Any) -> None:
+    """Per-kind record tables (moved out of `records`, hashes recomputed), stable theme ids,
+    pillar ids, theme metadata, decision keys and the analysts' views."""
+    from kmsynth.ingest.schemas import pillars
+
+    con.execute("""
+        DROP VIEW IF EXISTS v_posts; DROP VIEW IF EXISTS v_monthly_counts_shared;
+        DROP VIEW IF EXISTS v_monthly_counts; DROP VIEW IF EXISTS v_theme_history;
+        DROP VIEW IF EXISTS v_lessons_evidence;
+    """)
+    con.execute(_V3_TABLES)
+    plist = pd.DataFrame(
+        [(p.id, p.key, p.name) for p in pillars()], columns=["pillar", "key", "name"]
+    )
+    con.register("_pl", plist)
+    con.execute("INSERT INTO pillars SELECT * FROM _pl")
+    con.unregister("_pl")
+    _m3_move_records(con)
     con.execute("""
         DROP TABLE records;
         ALTER TABLE theme_runs ADD COLUMN kind VARCHAR DEFAULT 'posts';
         ALTER TABLE theme_runs ADD COLUMN embedder_id VARCHAR;
         ALTER TABLE theme_runs ADD COLUMN n_docs INTEGER;
         ALTER TABLE theme_runs ADD COLUMN outlier_share DOUBLE;
-        CREATE TABLE themes_v3 (run_id VARCHAR NOT NULL, theme_id INTEGER NOT NULL, stable_theme_id INTEGER,
-            label VARCHAR, size INTEGER, pillar INTEGER, pillar_name VARCHAR, pillar_confidence DOUBLE,
-            keywords VARCHAR, representative_ids VARCHAR[], centroid FLOAT[], PRIMARY KEY (run_id, theme_id));
-        INSERT INTO themes_v3 (run_id, theme_id, stable_theme_id, label, size, pillar, pillar_name, keywords, centroid)
+        CREATE TABLE themes_v3 (run_id VARCHAR NOT NULL, theme_id INTEGER NOT NULL,
+            stable_theme_id INTEGER, label VARCHAR, size INTEGER, pillar INTEGER,
+            pillar_name VARCHAR, pillar_confidence DOUBLE, keywords VARCHAR,
+            representative_ids VARCHAR[], centroid FLOAT[], PRIMARY KEY (run_id, theme_id));
+        INSERT INTO themes_v3 (run_id, theme_id, stable_theme_id, label, size, pillar, pillar_name,
+            keywords, centroid)
             SELECT t.run_id, t.theme_id, t.theme_id, t.label, t.size,
-                   coalesce(TRY_CAST(t.pillar AS INTEGER), p.pillar), coalesce(p.name, t.pillar), t.keywords, t.centroid
+                   coalesce(TRY_CAST(t.pillar AS INTEGER), p.pillar),
+                   coalesce(p.name, t.pillar), t.keywords, t.centroid
             FROM themes t LEFT JOIN pillars p ON p.name = t.pillar;
         DROP TABLE themes;
         ALTER TABLE themes_v3 RENAME TO themes;

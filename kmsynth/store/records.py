@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 class RecordsMixin:
     """Versioned records of each kind (a part of `Store`)."""
 
-    def add_table(self, kind: str, table, *, run_id: str = "") -> IngestCounts:
+    def add_table(self, kind: str, table: Any, *, run_id: str = "") -> IngestCounts:
         """Add a prepared (redacted) table incrementally.
 
         `table` is prepare()'s DataFrame (or the Prepared itself). Rows whose id is unknown are
@@ -34,8 +35,8 @@ class RecordsMixin:
             con.register("_in", norm)
             try:
                 latest = (
-                    f"(SELECT {idc}, max(version) AS version, arg_max(content_sha256, version) AS sha "
-                    f"FROM {name} GROUP BY {idc})"
+                    f"(SELECT {idc}, max(version) AS version, "
+                    f"arg_max(content_sha256, version) AS sha FROM {name} GROUP BY {idc})"
                 )
                 c = con.execute(f"""
                     SELECT count(*) FILTER (WHERE l.{idc} IS NULL),

@@ -151,16 +151,8 @@ def _canon(s: pd.Series, sql_type: str) -> pd.Series:
     return s.astype("string")
 
 
-def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
-    """A prepared table as store rows: id, content_sha256, the canonical columns typed, extra JSON.
-
-    Columns starting with '_' (provenance) are dropped; any other non-canonical column goes to
-    `extra`. The content hash is the sha256 of every non-empty cell outside HASH_EXCLUDE, each
-    written as len(name):name len(value):value in name order. Raises InputError for a missing
-    id column, empty ids, a raw identity column, or one id with two contents in one table.
-    """
-    kind = canonical_kind(kind)
-    idc, cols = ID_COL[kind], COLUMNS[kind]
+def _check_columns(kind: str, table: pd.DataFrame, idc: str) -> None:
+    """An id column, and no raw identity column (the store keeps pseudonyms only)."""
     if idc not in table.columns:
         raise InputError(
             f"the {kind} table has no {idc!r} column",
@@ -175,6 +167,41 @@ def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
             column=raw[0],
             hint="pass prepare()'s table (it replaces authors with author_id pseudonyms)",
         )
+
+
+def _content_hash(pieces: list[tuple[str, pd.Series]], index: pd.Index) -> list[str]:
+    """sha256 per row of every non-empty cell, as len(name):name len(value):value."""
+    payload = pd.Series("", index=index, dtype="string")
+    for name, v in pieces:
+        cell = f"{len(name)}:{name}" + v.str.len().astype("string") + ":" + v
+        payload = payload + cell.fillna("")
+    return [hashlib.sha256(x.encode("utf-8")).hexdigest() for x in payload.tolist()]
+
+
+def _extra_json(extras: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """The non-canonical columns of each row as one JSON object (<NA> when all are empty)."""
+    if not extras:
+        return pd.Series(pd.NA, index=index, dtype="string")
+    vals = {c: s.astype(object).where(s.notna(), None).tolist() for c, s in extras.items()}
+    rows = ({c: v[i] for c, v in vals.items() if v[i] is not None} for i in range(len(index)))
+    return pd.Series(
+        [json.dumps(r, sort_keys=True, ensure_ascii=False) if r else None for r in rows],
+        index=index,
+        dtype="string",
+    )
+
+
+def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
+    """A prepared table as store rows: id, content_sha256, the canonical columns typed, extra JSON.
+
+    Columns starting with '_' (provenance) are dropped; any other non-canonical column goes to
+    `extra`. The content hash is the sha256 of every non-empty cell outside HASH_EXCLUDE, each
+    written as len(name):name len(value):value in name order. Raises InputError for a missing
+    id column, empty ids, a raw identity column, or one id with two contents in one table.
+    """
+    kind = canonical_kind(kind)
+    idc, cols = ID_COL[kind], COLUMNS[kind]
+    _check_columns(kind, table, idc)
     table = table.reset_index(drop=True)
     out = pd.DataFrame(index=table.index)
     out[idc] = as_str(table[idc])
@@ -189,36 +216,15 @@ def normalise(kind: str, table: pd.DataFrame) -> pd.DataFrame:
     empty = pd.Series(pd.NA, index=table.index, dtype=object)
     for c, t in cols.items():
         out[c] = _typed(table[c] if c in table.columns else empty, t)
-    extra_cols = sorted(
-        str(c)
-        for c in table.columns
+    extras = {
+        str(c): as_str(table[c])
+        for c in sorted(table.columns, key=str)
         if str(c) not in cols and str(c) != idc and not str(c).startswith("_")
-    )
-    extras = {c: as_str(table[c]) for c in extra_cols}
+    }
     pieces = [(c, _canon(out[c], t)) for c, t in sorted(cols.items()) if c not in HASH_EXCLUDE]
-    pieces += [(f"extra.{c}", extras[c]) for c in extra_cols]
-    payload = pd.Series("", index=table.index, dtype="string")
-    for name, v in pieces:
-        payload = payload + (f"{len(name)}:{name}" + v.str.len().astype("string") + ":" + v).fillna(
-            ""
-        )
-    out["content_sha256"] = [
-        hashlib.sha256(x.encode("utf-8")).hexdigest() for x in payload.tolist()
-    ]
-    if extra_cols:
-        vals = {
-            c: extras[c].astype(object).where(extras[c].notna(), None).tolist() for c in extra_cols
-        }
-        rows = (
-            {c: vals[c][i] for c in extra_cols if vals[c][i] is not None} for i in range(len(table))
-        )
-        out["extra"] = pd.Series(
-            [json.dumps(r, sort_keys=True, ensure_ascii=False) if r else None for r in rows],
-            index=table.index,
-            dtype="string",
-        )
-    else:
-        out["extra"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    pieces += [(f"extra.{c}", v) for c, v in extras.items()]
+    out["content_sha256"] = _content_hash(pieces, table.index)
+    out["extra"] = _extra_json(extras, table.index)
     out = out.drop_duplicates([idc, "content_sha256"]).reset_index(drop=True)
     dup = out[idc].duplicated(keep=False)
     if dup.any():

@@ -3,11 +3,63 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kmsynth.store.schema import as_str
+
+if TYPE_CHECKING:
+    from kmsynth.themes import ThemeResult
+
+
+def _theme_rows(run_id: str, result: ThemeResult, stable: dict[int, int]) -> pd.DataFrame:
+    """A ThemeResult's themes as rows of the `themes` table."""
+    t = result.themes
+    ids = [int(i) for i in t["theme_id"]]
+    cents = getattr(result, "centroids", {}) or {}
+
+    def col(name: str, default: Any = None) -> list:
+        return t[name].tolist() if name in t else [default] * len(t)
+
+    lists = (list, tuple, np.ndarray)
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            "theme_id": ids,
+            "stable_theme_id": [stable[i] for i in ids],
+            "label": as_str(pd.Series(col("label"))),
+            "size": [int(s) for s in col("size", 0)],
+            "pillar": pd.to_numeric(pd.Series(col("pillar")), errors="coerce").astype("Int64"),
+            "pillar_name": as_str(pd.Series(col("pillar_name"))),
+            "pillar_confidence": pd.to_numeric(
+                pd.Series(col("pillar_confidence")), errors="coerce"
+            ),
+            "keywords": as_str(pd.Series(col("keywords"))),
+            "representative_ids": [
+                [str(x) for x in (r if isinstance(r, lists) else [])]
+                for r in col("representative_ids", [])
+            ],
+            "centroid": [
+                np.asarray(cents[i], dtype=np.float32).tolist() if i in cents else None for i in ids
+            ],
+        }
+    )
+
+
+def _assignment_rows(run_id: str, result: ThemeResult, stable: dict[int, int]) -> pd.DataFrame:
+    """A ThemeResult's assignments as rows of the `theme_assignments` table."""
+    a = result.assignments
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            "doc_id": a["doc_id"].astype(str).to_numpy(),
+            "theme_id": a["theme_id"].astype(int).to_numpy(),
+            "stable_theme_id": [stable.get(int(x), int(x)) for x in a["theme_id"]],
+            "probability": pd.to_numeric(a["probability"], errors="coerce").to_numpy(),
+        }
+    )
 
 
 class ThemeRunsMixin:
@@ -17,7 +69,7 @@ class ThemeRunsMixin:
         self,
         run_id: str,
         month: str,
-        result,
+        result: ThemeResult,
         *,
         kind: str = "posts",
         stable_ids: dict[int, int] | None = None,
@@ -27,64 +79,20 @@ class ThemeRunsMixin:
         `stable_ids` maps the result's theme ids to stable ids (`themes.match_themes`); without
         it the result's ids are taken as stable (as after `themes.apply_stable_ids`).
         """
-        t = result.themes
-        ids = [int(i) for i in t["theme_id"]]
+        ids = [int(i) for i in result.themes["theme_id"]]
         stable = {i: int((stable_ids or {}).get(i, i)) for i in ids}
-        cents = getattr(result, "centroids", {}) or {}
-
-        def col(name, default=None):
-            return t[name].tolist() if name in t else [default] * len(t)
-
-        pillar = pd.to_numeric(pd.Series(col("pillar")), errors="coerce").astype("Int64")
-        tdf = pd.DataFrame(
-            {
-                "run_id": run_id,
-                "theme_id": ids,
-                "stable_theme_id": [stable[i] for i in ids],
-                "label": as_str(pd.Series(col("label"))),
-                "size": [int(s) for s in col("size", 0)],
-                "pillar": pillar,
-                "pillar_name": as_str(pd.Series(col("pillar_name"))),
-                "pillar_confidence": pd.to_numeric(
-                    pd.Series(col("pillar_confidence")), errors="coerce"
-                ),
-                "keywords": as_str(pd.Series(col("keywords"))),
-                "representative_ids": [
-                    [str(x) for x in (r if isinstance(r, (list, tuple, np.ndarray)) else [])]
-                    for r in col("representative_ids", [])
-                ],
-                "centroid": [
-                    np.asarray(cents[i], dtype=np.float32).tolist() if i in cents else None
-                    for i in ids
-                ],
-            }
-        )
-        a = result.assignments
-        adf = pd.DataFrame(
-            {
-                "run_id": run_id,
-                "doc_id": a["doc_id"].astype(str).to_numpy(),
-                "theme_id": a["theme_id"].astype(int).to_numpy(),
-                "stable_theme_id": [stable.get(int(x), int(x)) for x in a["theme_id"]],
-                "probability": pd.to_numeric(a["probability"], errors="coerce").to_numpy(),
-            }
-        )
+        tdf = _theme_rows(run_id, result, stable)
+        adf = _assignment_rows(run_id, result, stable)
         params = json.dumps(getattr(result, "params", {}) or {}, default=str, sort_keys=True)
+        embedder_id = getattr(result, "embedder_id", "") or None
+        outliers = float(getattr(result, "outlier_share", float("nan")))
         with self._write() as con:
             for tbl in ("themes", "theme_assignments", "theme_runs"):
                 con.execute(f"DELETE FROM {tbl} WHERE run_id = ?", [run_id])
             con.execute(
-                "INSERT INTO theme_runs (run_id, month, params, kind, embedder_id, n_docs, outlier_share) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    month,
-                    params,
-                    kind,
-                    getattr(result, "embedder_id", "") or None,
-                    len(a),
-                    float(getattr(result, "outlier_share", float("nan"))),
-                ],
+                "INSERT INTO theme_runs (run_id, month, params, kind, embedder_id, n_docs, "
+                "outlier_share) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, month, params, kind, embedder_id, len(adf), outliers],
             )
             con.register("_t", tdf)
             con.register("_a", adf)
@@ -96,7 +104,10 @@ class ThemeRunsMixin:
                 con.unregister("_a")
 
     def theme_runs(self, kind: str | None = None) -> pd.DataFrame:
-        sql = "SELECT run_id, month, kind, embedder_id, n_docs, outlier_share, params, created_at FROM theme_runs"
+        sql = (
+            "SELECT run_id, month, kind, embedder_id, n_docs, outlier_share, params, created_at "
+            "FROM theme_runs"
+        )
         return self.query(
             sql + (" WHERE kind = ?" if kind else "") + " ORDER BY month, created_at",
             [kind] if kind else [],
@@ -106,10 +117,10 @@ class ThemeRunsMixin:
         """Month by month: stable theme id, label, size, pillar (latest run of each month)."""
         return self.query("SELECT * FROM v_theme_history WHERE kind = ?", [kind])
 
-    def previous_theme_run(self, month: str, kind: str = "posts"):
+    def previous_theme_run(self, month: str, kind: str = "posts") -> ThemeResult | None:
         """The latest theme run of a month before `month`, as a ThemeResult keyed by stable ids
         (themes, assignments, centroids; no document embeddings), or None."""
-        from kmsynth.themes.model import ThemeResult
+        from kmsynth.themes import ThemeResult
 
         with self._read() as con:
             row = con.execute(
