@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from kmsynth.ingest.raw import (
     table_frame,
 )
 
+log = logging.getLogger(__name__)
 _UTF8_REPLACEMENT = b"\xef\xbf\xbd"  # a U+FFFD that was in the file before decoding
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -170,6 +172,13 @@ def read_delimited(
     frame = table_frame(header, body)
     line_arr = np.asarray(lines, dtype=np.int64)
     if replaced:
+        log.warning(
+            "%s: %d byte sequence(s) not valid %s were replaced (first on line %d)",
+            name,
+            replaced,
+            enc,
+            bad_lines[0],
+        )
         problems.insert(
             0,
             Problem(
@@ -231,23 +240,23 @@ def _id_shape(value: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _IdLook:
-    """What the first column's values look like: character-class shapes, lengths, a pattern."""
+    """What the first column's values look like: character-class shapes, lengths, and a
+    pattern finding inner lines that start with such a value and a delimiter."""
 
     shapes: frozenset[frozenset[str]]
     lo: int
     hi: int
-    pattern: re.Pattern[str]
+    line_start: re.Pattern[str]
 
     def matches(self, value: str, ids: set[str]) -> bool:
         return (
             self.lo <= len(value) <= self.hi
             and value not in ids
-            and self.pattern.fullmatch(value) is not None
-            and _id_shape(value) in self.shapes
+            and (_id_shape(value) in self.shapes)
         )
 
 
-def _looks_like_ids(values: list[str]) -> _IdLook | None:
+def _looks_like_ids(values: list[str], delim: str) -> _IdLook | None:
     """The common shapes (with digits) of the first column's values, or None when they vary."""
     vals = [v.strip() for v in values if 0 < len(v.strip()) <= 40]
     of = [_id_shape(v) for v in vals]
@@ -261,16 +270,20 @@ def _looks_like_ids(values: list[str]) -> _IdLook | None:
     chars = {c for s in common for c in s}
     parts = ["[0-9]"] + (["[^\\W\\d_]"] if "l" in chars else [])
     parts += [re.escape(c) for c in sorted(chars - {"d", "l"})]
-    return _IdLook(common, min(lens), max(lens), re.compile("(?:" + "|".join(parts) + ")+"))
+    value = "((?:" + "|".join(parts) + ")+)"
+    line_start = re.compile('\n[ "]*' + value + '[ "]*' + re.escape(delim))
+    return _IdLook(common, min(lens), max(lens), line_start)
 
 
-def _swallowed(cell: str, delim: str, ncol: int, ids: set[str], look: _IdLook) -> list[int]:
-    """Offsets (within the cell) of inner lines that look like rows of the file."""
-    out = []
-    for k, ln in enumerate(cell.split("\n")[1:], start=1):
-        if ln.count(delim) >= ncol - 1 and look.matches(ln.split(delim, 1)[0].strip(' "'), ids):
-            out.append(k)
-    return out
+def _swallowed(cell: str, delim: str, ncol: int, ids: set[str], look: _IdLook) -> int:
+    """How many inner lines of a field look like rows of the file (an id, then the fields)."""
+    hits = 0
+    for m in look.line_start.finditer(cell):
+        end = cell.find("\n", m.end())
+        line = cell[m.start() + 1 : end if end >= 0 else len(cell)]
+        if line.count(delim) >= ncol - 1 and look.matches(m.group(1), ids):
+            hits += 1
+    return hits
 
 
 def check_quotes(
@@ -290,13 +303,13 @@ def check_quotes(
         )
     ncol = len(header)
     multi = [i for i, rec in enumerate(body) if any("\n" in c for c in rec[:ncol])]
-    look = _looks_like_ids([rec[0] for rec in body]) if ncol >= 2 and multi else None
+    look = _looks_like_ids([rec[0] for rec in body], delim) if ncol >= 2 and multi else None
     if look is None:
         return
     ids = {rec[0].strip() for rec in body}
     for i in multi:
         for j, cell in enumerate(body[i][:ncol]):
-            hit = _swallowed(cell, delim, ncol, ids, look) if "\n" in cell else []
+            hit = _swallowed(cell, delim, ncol, ids, look) if "\n" in cell else 0
             if hit:
                 _raise_stray(
                     body[i],
@@ -304,7 +317,7 @@ def check_quotes(
                     i + 1,
                     header,
                     name,
-                    f"is not closed where expected: the field runs over {len(hit)} "
+                    f"is not closed where expected: the field runs over {hit} "
                     "line(s) that look like separate rows",
                     column=j,
                 )

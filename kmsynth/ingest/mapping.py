@@ -100,12 +100,8 @@ def load_mapping(path: str | os.PathLike[str] | None, kind: str) -> Mapping:
     return Mapping.from_dict(raw, str(p))
 
 
-def apply_mapping(raw: RawTable, mapping: Mapping, spec: TableSpec) -> pd.DataFrame:
-    """Rename the export's columns to canonical names; keep the other columns as they are.
-
-    A canonical column not named in the mapping is matched to a header that normalises to it
-    ("Post ID" -> post_id). A missing required column raises InputError listing what is there.
-    """
+def _renames(raw: RawTable, mapping: Mapping, spec: TableSpec) -> dict[str, str]:
+    """Source column -> canonical name, from the mapping or from headers that normalise to it."""
     frame = raw.frame
     rename: dict[str, str] = {}
     by_norm = {normalise_header(c): c for c in frame.columns}
@@ -131,6 +127,17 @@ def apply_mapping(raw: RawTable, mapping: Mapping, spec: TableSpec) -> pd.DataFr
             file=raw.file,
             hint=f"{spec.kind} columns are: " + ", ".join((*spec.required, *spec.optional)),
         )
+    return rename
+
+
+def apply_mapping(raw: RawTable, mapping: Mapping, spec: TableSpec) -> pd.DataFrame:
+    """Rename the export's columns to canonical names; keep the other columns as they are.
+
+    A canonical column not named in the mapping is matched to a header that normalises to it
+    ("Post ID" -> post_id). A missing required column raises InputError listing what is there.
+    """
+    frame = raw.frame
+    rename = _renames(raw, mapping, spec)
     # a canonical name already present under another source column must not be shadowed
     out = frame.rename(columns=rename)
     if out.columns.duplicated().any():

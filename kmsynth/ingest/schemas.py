@@ -148,6 +148,7 @@ def pillars() -> tuple[Pillar, ...]:
 
 
 def pillar_name(pillar_id: int | None) -> str:
+    """The pillar's name, 'Unassigned' for None or an unknown id."""
     for p in pillars():
         if p.id == pillar_id:
             return p.name
@@ -172,6 +173,7 @@ def parse_pillar(value: str) -> int | None:
 
 
 def parse_lesson_type(value: str) -> str | None:
+    """'Good practice', 'buena práctica' -> 'good_practice'; '' -> None; unknown -> ValueError."""
     text = re.sub(r"[\s_\-]+", " ", str(value).strip().lower())
     if not text:
         return None
@@ -185,6 +187,7 @@ def parse_lesson_type(value: str) -> str | None:
 
 
 def parse_bool(value: str) -> bool | None:
+    """yes/no in en/es/fr/pt ('sí', 'oui', 'não', 'x', 1/0) -> bool; '' -> None; else ValueError."""
     text = str(value).strip().lower()
     if text in ("", "n/a"):
         return None
@@ -346,34 +349,8 @@ def _check_values(
     df[col] = pd.array(vals, dtype=dtype)
 
 
-def check_rows(
-    df: pd.DataFrame,
-    spec: TableSpec,
-    *,
-    file: str,
-    rows: np.ndarray,
-    lines: np.ndarray | None,
-    max_text_chars: int,
-) -> tuple[pd.Series, list[Problem]]:
-    """Apply the row rules of `spec`; return the exclusion reason per row ('' = keep) and problems.
-
-    Rules: empty id, empty text, text without words, text too long, bad or missing date (dates
-    after today and mixed formats warned), unknown pillar or lesson type (warning, value
-    cleared), bad consent flag (warning). Problems show an id only when it looks like one.
-    """
-    f = _Flags(df, spec, file, rows, lines)
-    ids = df[spec.id_col].astype(str).str.strip()
-    f.flag(
-        (ids == "").to_numpy(),
-        "empty_id",
-        spec.id_col,
-        "the id is empty",
-        f"give every row a unique {spec.id_col}",
-    )
-    if spec.text_col:
-        _check_text(df, spec.text_col, f, max_text_chars)
-    if spec.date_col:
-        _check_dates(df, spec.date_col, f)
+def _check_coded(df: pd.DataFrame, spec: TableSpec, f: _Flags) -> None:
+    """Pillar, lesson type and consent: parsed, unknown values cleared with a warning."""
     if "pillar" in df.columns:
         _check_values(
             df,
@@ -408,6 +385,37 @@ def check_rows(
             "consent_to_quote is not yes/no; treated as no consent",
             "use yes or no",
         )
+
+
+def check_rows(
+    df: pd.DataFrame,
+    spec: TableSpec,
+    *,
+    file: str,
+    rows: np.ndarray,
+    lines: np.ndarray | None,
+    max_text_chars: int,
+) -> tuple[pd.Series, list[Problem]]:
+    """Apply the row rules of `spec`; return the exclusion reason per row ('' = keep) and problems.
+
+    Rules: empty id, empty text, text without words, text too long, bad or missing date (dates
+    after today and mixed formats warned), unknown pillar or lesson type (warning, value
+    cleared), bad consent flag (warning). Problems show an id only when it looks like one.
+    """
+    f = _Flags(df, spec, file, rows, lines)
+    ids = df[spec.id_col].astype(str).str.strip()
+    f.flag(
+        (ids == "").to_numpy(),
+        "empty_id",
+        spec.id_col,
+        "the id is empty",
+        f"give every row a unique {spec.id_col}",
+    )
+    if spec.text_col:
+        _check_text(df, spec.text_col, f, max_text_chars)
+    if spec.date_col:
+        _check_dates(df, spec.date_col, f)
+    _check_coded(df, spec, f)
     if "year" in df.columns:
         df["year"] = pd.to_numeric(df["year"].replace("", None), errors="coerce").astype("Int64")
     return f.reason, f.problems
