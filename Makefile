@@ -1,7 +1,7 @@
 # kmsynth: two commands do all the set-up.
 #   make demo   create .venv if needed, install, render the monthly report on the bundled sample
 #   make test   same set-up, then the whole test suite (slow and browser tests included)
-#   make lab    JupyterLab with the project's kernel registered (the analyst's workbench)
+#   make lab    JupyterLab with this .venv as the python3 kernel (the analyst's workbench)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,12 +21,25 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip wheel
 
-# CPU PyTorch first (a plain `torch` would pull a multi-GB CUDA build), then the package,
-# with versions held by requirements.lock so a fresh machine gets what the tests saw.
+# CPU PyTorch first (a plain `torch` from PyPI is a multi-GB CUDA build on Linux): from
+# PyTorch's CPU wheel index when it answers within a few seconds, else the plain install (which
+# finds a local CPU build where one is provided). Then the package, with versions held by
+# requirements.lock so a fresh machine gets what the tests saw. The notebooks use the kernel
+# named python3: the one registered here, running this .venv's Python.
+TORCH       := torch==2.13.0
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
 $(STAMP): pyproject.toml requirements.lock | $(PY)
-	$(PIP) install --quiet torch==2.13.0
+	@if $(PY) -c "import urllib.request as u; u.urlopen('$(TORCH_INDEX)/torch/', timeout=5)" \
+	     >/dev/null 2>&1; then \
+	  echo "installing $(TORCH) (CPU build from $(TORCH_INDEX))"; \
+	  $(PIP) install --quiet --timeout 30 --index-url $(TORCH_INDEX) $(TORCH) \
+	    || $(PIP) install --quiet $(TORCH); \
+	else \
+	  echo "PyTorch's CPU index is not reachable: installing $(TORCH) the plain way"; \
+	  $(PIP) install --quiet $(TORCH); \
+	fi
 	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
-	$(PY) -m ipykernel install --sys-prefix --name kmsynth --display-name "kmsynth (.venv)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (kmsynth)" >/dev/null
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -167,7 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except InputError as exc:
         print(f"kmsynth: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -1,6 +1,6 @@
 """The monthly report: sections, and the run (stage, execute, check, convert, publish)."""
 
-from kmsynth.report.execute import (
+from kmsynth.report.execution import (
     MISSING_MIME,
     REQUIRED_SECTIONS,
     carry_input_errors,
@@ -10,7 +10,7 @@ from kmsynth.report.execute import (
 )
 from kmsynth.report.notebook import NOTEBOOK, apply_overrides, notebook_setup, optional_section
 from kmsynth.report.page import check_html, to_html
-from kmsynth.report.publish import (
+from kmsynth.report.publishing import (
     keeps_complete,
     publish,
     read_runs,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kmsynth.config import Config, load_config
-from kmsynth.report.execute import MISSING_MIME, carry_input_errors
+from kmsynth.report.execution import MISSING_MIME, carry_input_errors
 from kmsynth.report.sections import MonthlyReport, build_monthly_report
 
 log = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ from kmsynth.config import Config, load_config
 from kmsynth.errors import InputError, KmsynthError
 from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import build_manifest, write_json
-from kmsynth.report.execute import check_executed, execute, input_error_payload, strip_errors
+from kmsynth.report.execution import check_executed, execute, input_error_payload, strip_errors
 from kmsynth.report.notebook import NOTEBOOK, apply_overrides
 from kmsynth.report.page import check_html, to_html
-from kmsynth.report.publish import (
+from kmsynth.report.publishing import (
     keeps_complete,
     month_lock,
     private_dir,
