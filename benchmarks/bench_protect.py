@@ -1,0 +1,173 @@
+"""Name and handle redaction on real forum text, against the plain alternative a user would
+otherwise run: a block-list split into words (every part of every author's name or handle,
+3+ letters, capitalised), which is what kmsynth did before issue 13 item 4.
+
+- 20 Newsgroups (real posts; authors from the From: line, a mix of real names and user names
+  such as "mathew" or "dyer"), a seeded subsample of --n posts, the authors as block-list.
+- r/AskParents sentences (real Reddit text) with --handles Reddit-style handles built from the
+  corpus's own frequent words ("Never_Stop_Smiling", "One_Quit_6653"): every replacement there
+  is a false one, since these sentences name none of them.
+
+Figures: replacements, how many hit an ordinary word (an English stop word or a word the
+corpus writes in lower case mid-sentence in 3+ posts), how many capitalised mentions of
+authors' surnames were redacted (recall on names), and texts per second.
+
+    python benchmarks/bench_protect.py [--n 3000] [--handles 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+from kmsynth.protect import Redactor, common_words, fold_name  # noqa: E402
+from kmsynth.protect.names import name_parts, split_people  # noqa: E402
+from kmsynth.text import stop_words  # noqa: E402
+
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+
+
+class WordSplitRedactor:
+    """The plain alternative: every word (3+ letters, capitalised) of every block-listed name
+    or handle, replaced wherever it appears capitalised."""
+
+    def __init__(self, names: list[str]) -> None:
+        parts = {w for n in names for w in WORD.findall(n) if len(w) >= 3 and not w[:1].islower()}
+        folded = sorted({fold_name(p) for p in parts}, key=len, reverse=True)
+        self.pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b", re.I)
+
+    def redact(self, text: str) -> str:
+        return self.pattern.sub(
+            lambda m: "[NAME]" if not m.group(0)[:1].islower() else m.group(0), text
+        )
+
+
+def _author(frm: str) -> str:
+    m = re.search(r"\(([^()]+)\)", frm) or re.match(r"\s*\"?([^<\"]+?)\"?\s*<", frm)
+    if m:
+        return m.group(1).strip()
+    return frm.split("@")[0].strip()  # a bare address: the user name
+
+
+def _replaced(before: str, after: str) -> list[str]:
+    """The words of `before` that redaction replaced (aligned on the placeholders)."""
+    out = []
+    parts = re.split(r"(\[(?:NAME|HANDLE)\])", after)
+    pos = 0
+    for i, piece in enumerate(parts):
+        if piece in ("[NAME]", "[HANDLE]"):
+            nxt = parts[i + 1] if i + 1 < len(parts) else ""
+            end = before.find(nxt, pos) if nxt else len(before)
+            out.append(before[pos:end])
+            pos = end
+        else:
+            pos += len(piece) if before[pos : pos + len(piece)] == piece else 0
+    return out
+
+
+def _measure(name: str, redactor, texts: list[str], ordinary: frozenset[str]) -> dict:
+    t0 = time.perf_counter()
+    outs = [redactor.redact(t) for t in texts]
+    dt = time.perf_counter() - t0
+    words = [w for t, o in zip(texts, outs, strict=True) if t != o for w in _replaced(t, o)]
+    hits = Counter(fold_name(w) for w in words)
+    bad = sum(n for w, n in hits.items() if w in ordinary)
+    return {
+        "method": name,
+        "replacements": len(words),
+        "ordinary_words_hit": bad,
+        "top_ordinary": [w for w, _ in hits.most_common() if w in ordinary][:8],
+        "texts_per_s": round(len(texts) / dt),
+        "outs": outs,
+    }
+
+
+def _ordinary(texts: list[str]) -> frozenset[str]:
+    vocab = Counter(fold_name(w) for t in texts for w in WORD.findall(t) if w[:1].islower())
+    frequent = {w for w, _ in vocab.most_common(3000)}
+    return frozenset(fold_name(w) for w in stop_words("en")) | frequent
+
+
+def _recall(texts: list[str], outs: list[str], people: list[str], ordinary) -> str:
+    surnames = {p.split()[-1] for p in people if len(p.split()) > 1}
+    surnames = {s for s in surnames if len(s) >= 3 and fold_name(s) not in ordinary}
+    pat = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(surnames))) + r")\b")
+    total = sum(len(pat.findall(t)) for t in texts)
+    left = sum(len(pat.findall(o)) for o in outs)
+    return f"{total - left}/{total}"
+
+
+def bench_20ng(n: int, seed: int) -> None:
+    rows = [json.loads(line) for line in open(DATA / "20ng.jsonl", encoding="utf-8")]
+    rows = random.Random(seed).sample(rows, min(n, len(rows)))
+    texts = [r["text"] for r in rows]
+    authors = sorted({_author(r.get("from", "")) for r in rows} - {""})
+    people, handles = split_people(authors)
+    ordinary = _ordinary(texts)
+    common = common_words(texts, name_parts(people))
+    print(
+        f"\n20 Newsgroups: {len(texts)} posts, {len(authors)} authors "
+        f"({len(people)} names, {len(handles)} handles); {len(common)} name parts common here"
+    )
+    for red, label in (
+        (WordSplitRedactor(authors), "word-split block-list (plain)"),
+        (Redactor(names=authors, common=common), "kmsynth Redactor"),
+    ):
+        r = _measure(label, red, texts, ordinary)
+        r["surname_mentions_redacted"] = _recall(texts, r.pop("outs"), people, ordinary)
+        print(json.dumps(r, ensure_ascii=False))
+
+
+def bench_askparents(n_handles: int, seed: int) -> None:
+    rows = [json.loads(line) for line in open(DATA / "advice_askparents.jsonl", encoding="utf-8")]
+    texts = [r["sentence"] for r in rows]
+    ordinary = _ordinary(texts)
+    vocab = [
+        w
+        for w, _ in Counter(
+            w.lower() for t in texts for w in WORD.findall(t) if len(w) >= 3
+        ).most_common(400)
+    ]
+    rng = random.Random(seed)
+    handles = []
+    for i in range(n_handles):
+        a, b, c = (rng.choice(vocab).capitalize() for _ in range(3))
+        handles.append([f"{a}_{b}_{rng.randint(10, 9999)}", f"{a}_{b}_{c}", f"{a}-{b}"][i % 3])
+    print(
+        f"\nr/AskParents: {len(texts)} sentences, {len(handles)} handles of frequent words "
+        f"(e.g. {', '.join(handles[:3])}); every replacement is a false one"
+    )
+    for red, label in (
+        (WordSplitRedactor(handles), "word-split block-list (plain)"),
+        (Redactor(names=handles), "kmsynth Redactor"),
+    ):
+        r = _measure(label, red, texts, ordinary)
+        r.pop("outs")
+        print(json.dumps(r, ensure_ascii=False))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=3000, help="20 Newsgroups posts (subsample)")
+    ap.add_argument("--handles", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: no datasets at {DATA}")
+        return
+    bench_20ng(args.n, args.seed)
+    bench_askparents(args.handles, args.seed)
+
+
+if __name__ == "__main__":
+    main()
