@@ -8,8 +8,10 @@ Language detection is also compared, on a 5,000-post subsample, with running lin
 (what a user would otherwise do).
 
 A second part reads real forum posts: 20 Newsgroups (multi-paragraph, quoted replies, commas
-everywhere) from ../shared/datasets, written as CSV by Python's csv module and as XLSX, with
-kmsynth's load_table against pandas.read_csv / pandas.read_excel (skipped when absent).
+everywhere) from ../shared/datasets, written as CSV by pandas (csv quoting) and as XLSX, with
+kmsynth's load_table against pandas.read_csv / pandas.read_excel (skipped when absent). A last
+part times the refusal of a ~220 KB workbook of 1.5 million rows (size limits) against pandas
+reading it with calamine and openpyxl (each in a fresh process, 180 s at most).
 
     python benchmarks/bench_load.py [--n 100000] [--real-n 18846] [--profile]
 
@@ -316,6 +318,49 @@ def real_posts(tmp: Path, n: int, xlsx_n: int = 5000) -> None:
     )
 
 
+def _read_big_xlsx(path: str, how: str, queue) -> None:
+    import resource
+
+    import pandas as pd
+
+    from kmsynth.ingest import read_raw
+
+    t0 = time.perf_counter()
+    try:
+        if how == "kmsynth":
+            read_raw(path)
+            note = "read"
+        else:
+            note = f"{len(pd.read_excel(path, dtype=str, engine=how)):,} rows"
+    except Exception as exc:  # the refusal is the expected outcome for kmsynth
+        note = type(exc).__name__
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put((time.perf_counter() - t0, peak, note))
+
+
+def big_workbook(tmp: Path, rows: int = 1_500_000, limit_s: float = 180.0) -> None:
+    """A small XLSX that expands to `rows` rows: kmsynth's refusal vs plain pandas.read_excel."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_ingest_trust import write_many_rows_xlsx
+
+    p = tmp / "many_rows.xlsx"
+    write_many_rows_xlsx(p, rows)
+    print(f"\nsize limits: an XLSX of {p.stat().st_size / 1024:.0f} KB holding {rows:,} rows")
+    ctx = mp.get_context("spawn")
+    for how in ("kmsynth", "calamine", "openpyxl"):
+        q = ctx.Queue()
+        proc = ctx.Process(target=_read_big_xlsx, args=(str(p), how, q))
+        proc.start()
+        proc.join(limit_s)
+        if proc.is_alive():
+            proc.kill()
+            print(f"  {how:9} did not finish in {limit_s:.0f} s")
+            continue
+        t, peak, note = q.get()
+        name = "kmsynth read_raw (default limits)" if how == "kmsynth" else f"pandas ({how})"
+        print(f"  {name:34} {t:7.2f} s, peak {peak:6.0f} MB: {note}")
+
+
 def main(n: int, profile: bool = False, real_n: int = 18_846) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "posts.csv"
@@ -372,6 +417,7 @@ def main(n: int, profile: bool = False, real_n: int = 18_846) -> None:
                 f"{differ} labels differ"
             )
         real_posts(Path(tmp), real_n)
+        big_workbook(Path(tmp))
         if profile:
             profile_prepare(p, m, Path(tmp) / "cache")
 

@@ -357,3 +357,18 @@ def test_validate_clips_a_long_extra_header(tmp_path: Path, capsys) -> None:
     assert main(["validate", "posts", str(p)]) == 0
     out = capsys.readouterr().out
     assert "x" * 60 not in out and "Qxxx" in out
+
+
+def test_limits_come_from_the_config_and_exit_2(tmp_path: Path, capsys) -> None:
+    p = tmp_path / "big.xlsx"
+    write_many_rows_xlsx(p, 30_000)
+    cfg = tmp_path / "kmsynth.yml"
+    cfg.write_text("limits:\n  max_rows: 20000\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    assert main(["validate", "posts", str(p), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "limits.max_rows" in err and "Traceback" not in err
+    assert time.perf_counter() - t0 < 10
+    cfg.write_text("limits:\n  max_decompressed_mb: 0.1\n", encoding="utf-8")
+    assert main(["validate", "posts", str(p), "--config", str(cfg)]) == 2
+    assert "limits.max_decompressed_mb" in capsys.readouterr().err
