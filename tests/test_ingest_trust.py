@@ -252,7 +252,9 @@ def test_wrong_delimiter_never_prints_rows_as_ids(tmp_path: Path, capsys) -> Non
     text = out.out + out.err
     assert "Amina" not in text and "facebook" not in text
     assert "p.csv" in text and "line 2" in text and "row 1" in text
+    assert "delimiter" in text  # the warning says what is likely wrong
     loaded = load_table("posts", p)
+    assert any(w.rule == "delimiter" for w in loaded.warnings)
     assert all(p.record_id is None for p in loaded.problems)
     assert not loaded.ledger.frame["record_id"].str.contains("Amina").any()
 

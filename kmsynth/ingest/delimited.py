@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from kmsynth.errors import InputError, Problem
 from kmsynth.ingest.raw import (
@@ -136,6 +137,66 @@ def _refuse_binary(text: str, name: str) -> None:
         )
 
 
+def _field_count_problems(
+    body: list[list[str]], lines: list[int], ncol: int, delim: str, name: str
+) -> list[Problem]:
+    """Rows with more fields than the header (excluded), and a header whose delimiter the rows
+    do not share (a warning: every field would land in the first column)."""
+    problems: list[Problem] = []
+    short = 0
+    for row, (rec, start) in enumerate(zip(body, lines, strict=True), start=1):
+        short += len(rec) < ncol
+        if len(rec) > ncol and any(x.strip() for x in rec[ncol:]):
+            problems.append(
+                Problem(
+                    file=name,
+                    line=start,
+                    row=row,
+                    rule="too_many_fields",
+                    message=f"the row has {len(rec)} fields but the header has {ncol}",
+                    hint=f"check quoting on that line (delimiter {delim!r})",
+                )
+            )
+    if ncol > 1 and short > len(body) / 2:
+        problems.append(
+            Problem(
+                file=name,
+                line=lines[0],
+                rule="delimiter",
+                severity="warning",
+                message=f"{short:,} of {len(body):,} rows have fewer fields than the header "
+                f"({ncol}, split by {delim!r})",
+                hint="the rows may use another delimiter than the header: export again, or "
+                "set `delimiter:` in the mapping",
+            )
+        )
+    return problems
+
+
+def _decoding_problems(
+    frame: pd.DataFrame, name: str, lines: np.ndarray, enc: str, replaced: int, bad: list[int]
+) -> list[Problem]:
+    """A file-level warning (count and lines) and one per cell holding replaced bytes."""
+    log.warning(
+        "%s: %d byte sequence(s) not valid %s were replaced (first on line %d)",
+        name,
+        replaced,
+        enc,
+        bad[0],
+    )
+    shown = ", ".join(map(str, bad[:20])) + (" ..." if len(bad) > 20 else "")
+    first = Problem(
+        file=name,
+        rule="decoding",
+        severity="warning",
+        line=bad[0],
+        message=f"{replaced} byte sequence(s) are not valid {enc} and were replaced "
+        f"(on {len(bad)} line(s): {shown})",
+        hint=f"the rest of the file is read as {enc}; save it again as UTF-8 to fix",
+    )
+    return [first, *replacement_warnings(frame, name, lines, enc)]
+
+
 def read_delimited(
     path: Path,
     data: bytes,
@@ -155,45 +216,12 @@ def read_delimited(
     header = [h.strip() for h in records[0]]
     ncol = len(header)
     body, lines = records[1:], starts[1:]
-    problems: list[Problem] = []
-    for row, (rec, start) in enumerate(zip(body, lines, strict=True), start=1):
-        if len(rec) > ncol and any(x.strip() for x in rec[ncol:]):
-            problems.append(
-                Problem(
-                    file=name,
-                    line=start,
-                    row=row,
-                    rule="too_many_fields",
-                    message=f"the row has {len(rec)} fields but the header has {ncol}",
-                    hint=f"check quoting on that line (delimiter {delim!r})",
-                )
-            )
+    problems = _field_count_problems(body, lines, ncol, delim, name)
     check_quotes(text, body, lines, header, delim, name)
     frame = table_frame(header, body)
     line_arr = np.asarray(lines, dtype=np.int64)
     if replaced:
-        log.warning(
-            "%s: %d byte sequence(s) not valid %s were replaced (first on line %d)",
-            name,
-            replaced,
-            enc,
-            bad_lines[0],
-        )
-        problems.insert(
-            0,
-            Problem(
-                file=name,
-                rule="decoding",
-                severity="warning",
-                line=bad_lines[0],
-                message=f"{replaced} byte sequence(s) are not valid {enc} and were replaced "
-                f"(on {len(bad_lines)} line(s): {', '.join(map(str, bad_lines[:20]))}"
-                + (" ..." if len(bad_lines) > 20 else "")
-                + ")",
-                hint="the rest of the file is read as " + enc + "; save it again as UTF-8 to fix",
-            ),
-        )
-        problems[1:1] = replacement_warnings(frame, name, line_arr, enc)
+        problems[:0] = _decoding_problems(frame, name, line_arr, enc, replaced, bad_lines)
     return RawTable(frame, name, "", "csv", enc, delim, line_arr, replaced, problems, bad_lines)
 
 

@@ -121,13 +121,14 @@ def table_frame(header: list[str], body: list[list[str]]) -> pd.DataFrame:
 
 
 def replacement_warnings(
-    frame: pd.DataFrame, file: str, lines: np.ndarray | None, encoding: str
+    frame: pd.DataFrame, file: str, lines: np.ndarray | None, encoding: str, limit: int = 200
 ) -> list[Problem]:
-    """One warning per cell holding replaced bytes: file, line, row and column, no content."""
+    """One warning per cell holding replaced bytes (the first `limit`): file, line, row and
+    column, no content."""
     out: list[Problem] = []
     for col in frame.columns:
         hits = frame[col].str.count("\ufffd")
-        for pos in np.flatnonzero(hits.to_numpy() > 0):
+        for pos in np.flatnonzero(hits.to_numpy() > 0)[: max(0, limit - len(out))]:
             n = int(hits.iat[pos])
             out.append(
                 Problem(
