@@ -93,23 +93,24 @@ def part_fft(n: int, embedder_name: str, cache: Path) -> None:
     top = [codes[j] for j in (x @ names.T).argmax(axis=1)]
     _report("nearest code name", {str(i): frozenset({t}) for i, t in enumerate(top)}, human,
             codes, top)
-    _bertopic_zeroshot(texts, x, book0, emb, human)
+    for sim in (0.3, 0.5):
+        _bertopic_zeroshot(texts, x, book0, emb, human, sim)
     for k in (0, 3, 20):
         book = _fft_codebook(pool, k)
         coder = CodebookCoder(codebook=book, embedder=emb).fit(texts, embeddings=x)
-        s = coder.decision_function(embeddings=x)
-        pred = coder.predict(embeddings=x)
+        s = coder.decision_function(texts, embeddings=x)
+        pred = coder.predict(texts, embeddings=x)
         top = [codes[j] for j in s.argmax(axis=1)]
         _report(f"kmsynth CodebookCoder, {k} examples per code",
                 {str(i): p for i, p in enumerate(pred)}, human, codes, top)
 
 
-def _bertopic_zeroshot(texts, x, book, emb, human) -> None:
+def _bertopic_zeroshot(texts, x, book, emb, human, min_similarity: float) -> None:
     from bertopic import BERTopic
 
     labels = [c.label_text for c in book.codes]
-    model = BERTopic(embedding_model=_Wrap(emb), zeroshot_topic_list=labels,
-                     zeroshot_min_similarity=0.5, min_topic_size=10)
+    model = BERTopic(embedding_model=_wrap(emb), zeroshot_topic_list=labels,
+                     zeroshot_min_similarity=min_similarity, min_topic_size=10)
     topics, _ = model.fit_transform(texts, x)
     info = model.get_topic_info().set_index("Topic")["Name"].to_dict()
     by_label = {c.label_text: c.id for c in book.codes}
@@ -118,23 +119,18 @@ def _bertopic_zeroshot(texts, x, book, emb, human) -> None:
         code = by_label.get(info.get(t, ""), "")
         pred[str(i)] = frozenset({code}) if code else frozenset()
         top.append(code or "(none)")
-    _report("BERTopic zero-shot (min similarity 0.5)", pred, human, book.ids, top)
+    _report(f"BERTopic zero-shot (min similarity {min_similarity})", pred, human, book.ids, top)
 
 
-class _Wrap:
-    """A kmsynth embedder as a BERTopic embedding backend (only used to embed the labels)."""
+def _wrap(emb):
+    """A kmsynth embedder as a BERTopic embedding backend (it embeds the zero-shot labels)."""
+    from bertopic.backend import BaseEmbedder
 
-    def __init__(self, emb) -> None:
-        self.emb = emb
+    class Wrapped(BaseEmbedder):
+        def embed(self, documents, verbose=False):
+            return emb.encode(list(documents))
 
-    def embed(self, documents, verbose=False):  # BERTopic's backend protocol
-        return self.emb.encode(list(documents))
-
-    def embed_documents(self, documents, verbose=False):
-        return self.embed(documents)
-
-    def embed_words(self, words, verbose=False):
-        return self.embed(words)
+    return Wrapped()
 
 
 def part_pillars(embedder_name: str, cache: Path) -> None:
@@ -173,8 +169,8 @@ def part_pillars(embedder_name: str, cache: Path) -> None:
     _report("nearest pillar name", {d: frozenset({c}) for d, c in zip(ids, top, strict=True)},
             human, book.ids, top)
     coder = CodebookCoder(codebook=book, embedder=emb).fit(texts, embeddings=x)
-    pred = coder.predict(embeddings=x)
-    top = [book.ids[j] for j in coder.decision_function(embeddings=x).argmax(axis=1)]
+    pred = coder.predict(texts, embeddings=x)
+    top = [book.ids[j] for j in coder.decision_function(texts, embeddings=x).argmax(axis=1)]
     _report("kmsynth CodebookCoder, pillars, 0 examples",
             dict(zip(ids, pred, strict=True)), human, book.ids, top)
     _ = pd  # pandas is imported by prepare anyway

@@ -1,6 +1,7 @@
 """Code texts against a codebook: a scikit-learn style estimator on sentence embeddings.
 
-Each text gets a score per code from three parts, on the same embeddings:
+Each text gets a score per code from three parts, on the same vectors (the sentence embedding,
+with tf-idf word vectors of the corpus beside it as lexical evidence):
 - the code's own words (its name and description),
 - the centre of its example answers (prototype),
 - its nearest examples (mean of the two best cosines: codes whose answers differ in kind).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,9 @@ class CodebookCoder(BaseEstimator):
     codebook : the codes (names, descriptions, examples).
     embedder : any kmsynth Embedder; the vectors of texts, names and examples come from it.
     example_weight : weight of the examples against the code's own words at 1 example per
-        code; it grows with the number of examples as n / (n + 1 / example_weight - 1).
+        code; it grows with the number of examples as n / (n + 1 / example_weight - 1)
+        (0.2: 3 examples weigh 0.43, 20 weigh 0.83; chosen on a development split of FFT).
+    lexical_weight : weight of the tf-idf block beside the embedding (0: embeddings only).
     margin : a second (third ...) code is given when its score is within this of the best.
     max_codes : at most this many codes per text.
     none_quantile : without examples, a code's threshold is this quantile of the best scores
@@ -54,7 +58,8 @@ class CodebookCoder(BaseEstimator):
         *,
         codebook: Codebook,
         embedder: Embedder | None = None,
-        example_weight: float = 0.5,
+        example_weight: float = 0.2,
+        lexical_weight: float = 0.8,
         margin: float = 0.02,
         max_codes: int = 3,
         none_quantile: float = 0.02,
@@ -62,6 +67,7 @@ class CodebookCoder(BaseEstimator):
         self.codebook = codebook
         self.embedder = embedder
         self.example_weight = example_weight
+        self.lexical_weight = lexical_weight
         self.margin = margin
         self.max_codes = max_codes
         self.none_quantile = none_quantile
@@ -75,11 +81,13 @@ class CodebookCoder(BaseEstimator):
             raise ValueError("CodebookCoder needs an embedder")
         codes = self.codebook.codes
         self.code_ids_ = [c.id for c in codes]
-        self.label_vectors_ = _unit(self.embedder.encode([c.label_text for c in codes]))
+        labels = [c.label_text for c in codes]
         ex_text = [e for c in codes for e in c.examples]
+        self.vectorizer_ = self._lexicon(list(texts) + labels + ex_text)
+        self.label_vectors_ = self._vectors(labels, None)
         self.example_code_ = np.array([i for i, c in enumerate(codes) for _ in c.examples], int)
         self.example_vectors_ = (
-            _unit(self.embedder.encode(ex_text))
+            self._vectors(ex_text, None)
             if ex_text
             else np.zeros((0, self.label_vectors_.shape[1]), np.float32)
         )
@@ -143,10 +151,36 @@ class CodebookCoder(BaseEstimator):
 
     # -- using ----------------------------------------------------------------------------
 
+    def _lexicon(self, texts: list[str]) -> Any:
+        """tf-idf over the corpus, the codes' words and the examples (None when switched off)."""
+        if self.lexical_weight <= 0 or not any(str(t).strip() for t in texts):
+            return None
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from kmsynth.text import stop_words
+
+        vec = TfidfVectorizer(
+            sublinear_tf=True,
+            stop_words=sorted(stop_words()),
+            token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+        )
+        try:
+            return vec.fit([str(t) for t in texts])
+        except ValueError:  # no word left after stop words
+            return None
+
     def _vectors(self, texts: Sequence[str], embeddings: np.ndarray | None) -> np.ndarray:
-        if embeddings is not None:
-            return _unit(embeddings)
-        return _unit(self.embedder.encode(list(texts)))  # type: ignore[union-attr]
+        """Unit embedding beside the weighted unit tf-idf vector (zeros when the texts are not
+        given, so vectors passed alone keep the fitted width)."""
+        x = _unit(embeddings if embeddings is not None else self.embedder.encode(list(texts)))  # type: ignore[union-attr]
+        vec = getattr(self, "vectorizer_", None)
+        if vec is None:
+            return x
+        if len(texts) != len(x):
+            lex = np.zeros((len(x), len(vec.vocabulary_)), np.float32)
+        else:
+            lex = _unit(vec.transform([str(t) for t in texts]).toarray())
+        return np.hstack([x, self.lexical_weight * lex]).astype(np.float32)
 
     def decision_function(
         self, texts: Sequence[str] = (), embeddings: np.ndarray | None = None
