@@ -1538,7 +1538,7 @@ privacy:
 {names}
   places: [{places}]         # small places that could identify someone
 embedding:
-  embedder: minilm
+  embedder: auto             # multilingual encoder: a fifth of the posts are not English
   cache_dir: ../../.kmsynth-cache
 report:
   title: Knowledge hub monthly report (sample data)

@@ -53,7 +53,8 @@ class PrivacyConfig(_Section):
 
 
 class EmbeddingConfig(_Section):
-    embedder: Literal["minilm", "static", "tfidf"] | str = "minilm"
+    embedder: Literal["auto", "minilm", "multilingual", "static", "tfidf"] | str = Field(
+        "auto", description="auto: multilingual when >= 10% of texts are not English, else minilm")
     model: str | None = Field(None, description="sentence-transformers name or path (minilm)")
     cache_dir: Path = Path(".kmsynth-cache")
     batch_size: int = 64
@@ -64,6 +65,8 @@ class ThemesConfig(_Section):
     min_theme_size: int | None = Field(None, ge=2, description="smallest theme (>= 2); "
                                        "None: scaled to the corpus")
     n_representative_docs: int = 5
+    n_themes: int | None = Field(None, ge=2, description="number of themes; None: chosen by "
+                                 "stability under resampling (recorded in the manifest)")
 
 
 class LimitsConfig(_Section):
