@@ -1,13 +1,12 @@
 """Monthly report: safe, self-contained, deterministic, and never losing the last good report."""
+
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,8 +71,12 @@ def test_render_publish_rerun_and_failure(report_config: Path, tmp_path: Path) -
     assert "&lt;script&gt;" in page or "xss" not in page  # escaped when shown at all
     assert "build_monthly_report" not in page and "notebook_setup" not in page  # no code cells
     assert "Traceback" not in page
-    for heading in ("The month at a glance", "Themes of the month", "Trends by month, region and type",
-                    "Method and reproducibility"):
+    for heading in (
+        "The month at a glance",
+        "Themes of the month",
+        "Trends by month, region and type",
+        "Method and reproducibility",
+    ):
         assert heading in page
     assert man["status"] == res.status and man["inputs"][0]["sha256"]
     assert (folder / "report.ipynb").stat().st_mode & 0o077 == 0  # owner only
@@ -108,14 +111,27 @@ def test_concurrent_run_is_refused(report_config: Path, tmp_path: Path) -> None:
     with FileLock(str(out / ".locks" / "2026-10.lock")):
         with pytest.raises(AlreadyRunning):
             render_monthly_report("2026-10", config_path=report_config, out=out)
-        assert main(["report", "--month", "2026-10", "--config", str(report_config),
-                     "--out", str(out)]) == 75
+        assert (
+            main(
+                ["report", "--month", "2026-10", "--config", str(report_config), "--out", str(out)]
+            )
+            == 75
+        )
     assert not (out / "2026-10").exists()
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
-    code = main(["report", "--month", "2026-10", "--posts", str(tmp_path / "nope.csv"),
-                 "--out", str(tmp_path / "r")])
+    code = main(
+        [
+            "report",
+            "--month",
+            "2026-10",
+            "--posts",
+            str(tmp_path / "nope.csv"),
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "nope.csv" in err and "Traceback" not in err
 
@@ -129,7 +145,9 @@ def test_check_executed_classifies_runs(tmp_path: Path) -> None:
     p = tmp_path / "nb.ipynb"
     nbformat.write(nb, p)
     assert check_executed(p)[0] == "complete"
-    nb.cells[5].outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[])]
+    nb.cells[5].outputs = [
+        nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[])
+    ]
     nbformat.write(nb, p)
     status, missing, _ = check_executed(p)
     assert status == "partial" and missing == ["survey"]
@@ -140,10 +158,14 @@ def test_check_executed_classifies_runs(tmp_path: Path) -> None:
 
 
 def test_check_html_catches_external_loads_and_traces() -> None:
-    ok = '<html><head><meta http-equiv="Content-Security-Policy" content="x"></head><body>' \
-         '<script>var a="https://plotly.com/";</script></body></html>'
+    ok = (
+        '<html><head><meta http-equiv="Content-Security-Policy" content="x"></head><body>'
+        '<script>var a="https://plotly.com/";</script></body></html>'
+    )
     assert check_html(ok) == []
-    assert check_html(ok.replace("<body>", '<body><script src="https://cdn.example/x.js"></script>'))
+    assert check_html(
+        ok.replace("<body>", '<body><script src="https://cdn.example/x.js"></script>')
+    )
     assert check_html(ok.replace("<body>", "<body>Traceback (most recent call last)"))
 
 
@@ -168,4 +190,133 @@ def test_scheduling_docs_hold_a_valid_cron_line_and_timer() -> None:
     timer.read_string(units[1])
     assert "kmsynth report" in service["Service"]["ExecStart"]
     assert timer["Timer"]["OnCalendar"].startswith("*-*-02")
-    assert check_month("previous") == str(pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M") - 1)
+    assert check_month("previous") == str(
+        pd.Timestamp.now(tz="UTC").tz_localize(None).to_period("M") - 1
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13 items 16 and 18: the child process, its time limit, and bad input found inside it
+
+
+def _processes_mentioning(needle: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if needle in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _kernels_of(parent: int) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                env = (proc / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if f"JPY_PARENT_PID={parent}".encode() in env:
+                pids.append(int(proc.name))
+    return pids
+
+
+def _sleeping_notebook(path: Path, seconds: int) -> Path:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if "section:glance" in cell.metadata.get("tags", []):
+            cell.source = f"import time\ntime.sleep({seconds})"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_run_limit_is_enforced_by_the_parent(report_config: Path, tmp_path: Path) -> None:
+    import time
+
+    cfg = report_config.read_text("utf-8") + "  run_timeout_s: 25\n"
+    report_config.write_text(cfg, encoding="utf-8")
+    out = tmp_path / "reports"
+    t0 = time.monotonic()
+    res = render_monthly_report(
+        "2026-10",
+        config_path=report_config,
+        out=out,
+        notebook=_sleeping_notebook(tmp_path / "slow.ipynb", 600),
+    )
+    assert res.status == "failed" and "longer than 25 s" in res.error
+    assert time.monotonic() - t0 < 90
+    assert not _processes_mentioning(str(out))  # papermill is gone, not left running
+
+
+@pytest.mark.slow
+def test_child_ends_with_the_parent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(nb, tmp_path / "sleep.ipynb")
+    output = tmp_path / "stage" / "out.ipynb"
+    output.parent.mkdir()
+    code = (
+        "from pathlib import Path; from kmsynth.report.execution import execute; "
+        f"execute(Path({str(tmp_path / 'sleep.ipynb')!r}), Path({str(output)!r}), {{}}, "
+        f"cell_timeout=900, run_timeout=900, cwd=Path({str(output.parent)!r}))"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+
+        def papermill() -> list[int]:  # the parent's own command line names the output too
+            return [p for p in _processes_mentioning(str(output)) if p != parent.pid]
+
+        while not (kids := papermill()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert kids, "papermill never started"
+        while not _kernels_of(kids[0]) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        kernels = _kernels_of(kids[0])
+        assert kernels, "the kernel never started"
+        parent.send_signal(signal.SIGKILL)  # the parent is killed: no chance to clean up
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while (
+            papermill() or any(Path(f"/proc/{k}").exists() for k in kernels)
+        ) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not papermill(), "papermill outlived its parent"
+        assert not [
+            k
+            for k in kernels
+            if Path(f"/proc/{k}").exists()
+            and "Z" not in Path(f"/proc/{k}/stat").read_text().split()[2]
+        ]
+    finally:
+        parent.kill()
+        for pid in _processes_mentioning(str(output)):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_bad_input_inside_the_notebook_exits_2_with_where_and_how(tmp_path: Path, capsys) -> None:
+    posts = tmp_path / "posts.csv"
+    posts.write_text("id,body\n1,hello there\n", encoding="utf-8")  # no text/created_at columns
+    cfg = tmp_path / "kmsynth.yml"
+    cfg.write_text("data:\n  posts: posts.csv\nembedding:\n  embedder: tfidf\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    with pytest.raises(InputError) as info:
+        render_monthly_report("2026-10", config_path=cfg, out=out)
+    assert info.value.file and "posts.csv" in info.value.file and info.value.hint
+    assert "missing required column" in info.value.message
+    code = main(["report", "--month", "2026-10", "--config", str(cfg), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "posts.csv" in err and "How to fix" in err
+    assert "papermill" not in err and "Traceback" not in err
+    assert not list(out.glob(".staging-*")) and not (out / "2026-10").exists()

@@ -29,7 +29,9 @@ from kmsynth.report import (
 MONTH = "2026-10"
 
 
-def executed_notebook(missing: tuple[str, ...] = (), marker: str = "first") -> nbformat.NotebookNode:
+def executed_notebook(
+    missing: tuple[str, ...] = (), marker: str = "first"
+) -> nbformat.NotebookNode:
     """An executed report notebook: every section ran; `missing` optional ones left out."""
     from kmsynth.report import MISSING_MIME
 
@@ -40,8 +42,11 @@ def executed_notebook(missing: tuple[str, ...] = (), marker: str = "first") -> n
         out = nbformat.v4.new_output("display_data", data={"text/html": f"<p>{sec} {marker}</p>"})
         cell.outputs = [out]
         if sec in missing:
-            cell.outputs.append(nbformat.v4.new_output(
-                "display_data", data={MISSING_MIME: {"section": sec, "reason": "InputError"}}))
+            cell.outputs.append(
+                nbformat.v4.new_output(
+                    "display_data", data={MISSING_MIME: {"section": sec, "reason": "InputError"}}
+                )
+            )
         nb.cells.append(cell)
     return nb
 
@@ -64,8 +69,9 @@ def config(tmp_path: Path) -> Path:
     (tmp_path / "posts.csv").write_text("post_id,text,created_at\n1,a,2026-10-01\n", "utf-8")
     (tmp_path / "survey.csv").write_text("response_id,submitted_at\nR1,2026-10-01\n", "utf-8")
     cfg = tmp_path / "kmsynth.yml"
-    cfg.write_text("data:\n  posts: posts.csv\n  survey: survey.csv\nembedding:\n"
-                   "  embedder: tfidf\n", "utf-8")
+    cfg.write_text(
+        "data:\n  posts: posts.csv\n  survey: survey.csv\nembedding:\n  embedder: tfidf\n", "utf-8"
+    )
     return cfg
 
 
@@ -86,7 +92,9 @@ def test_a_run_touches_only_its_own_months_staging(fake_run, config: Path, tmp_p
     assert not stale.exists()
 
 
-def test_corrupt_runs_json_is_rebuilt_from_the_months(fake_run, config: Path, tmp_path: Path) -> None:
+def test_corrupt_runs_json_is_rebuilt_from_the_months(
+    fake_run, config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "reports"
     assert render_monthly_report(MONTH, config_path=config, out=out).status == "complete"
     (out / "runs.json").write_text('[{"month": "2026-10", "stat', "utf-8")  # cut off mid-write
@@ -99,8 +107,9 @@ def test_corrupt_runs_json_is_rebuilt_from_the_months(fake_run, config: Path, tm
     assert f'href="{MONTH}/index.html"' in (out / "index.html").read_text("utf-8")
 
 
-def test_full_disk_fails_cleanly_and_keeps_the_report(fake_run, config: Path, tmp_path: Path,
-                                                      monkeypatch, capsys) -> None:
+def test_full_disk_fails_cleanly_and_keeps_the_report(
+    fake_run, config: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     out = tmp_path / "reports"
     assert render_monthly_report(MONTH, config_path=config, out=out).status == "complete"
     before = page(out)
@@ -117,13 +126,17 @@ def test_full_disk_fails_cleanly_and_keeps_the_report(fake_run, config: Path, tm
     assert "internal error" not in err and "Traceback" not in err
     assert page(out) == before
     assert not list(out.glob(".staging-*"))
-    assert json.loads((out / ".failed" / MONTH / "error.json").read_text("utf-8"))["status"] == "failed"
+    assert (
+        json.loads((out / ".failed" / MONTH / "error.json").read_text("utf-8"))["status"]
+        == "failed"
+    )
     assert json.loads((out / "runs.json").read_text("utf-8"))[-1]["status"] == "failed"
     assert "last attempt failed" in (out / "index.html").read_text("utf-8")
 
 
-def test_read_only_output_is_said_plainly(fake_run, config: Path, tmp_path: Path, monkeypatch,
-                                          capsys) -> None:
+def test_read_only_output_is_said_plainly(
+    fake_run, config: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     out = tmp_path / "reports"
 
     def read_only(folder: Path, month: str):  # root ignores chmod: simulate the refusal
@@ -182,7 +195,9 @@ def test_partial_rerun_keeps_the_complete_report(fake_run, config: Path, tmp_pat
     assert res.status == "partial" and not res.note and "second" in page(out)
 
 
-def test_partial_run_replaces_when_the_posts_changed(fake_run, config: Path, tmp_path: Path) -> None:
+def test_partial_run_replaces_when_the_posts_changed(
+    fake_run, config: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "reports"
     render_monthly_report(MONTH, config_path=config, out=out)
     (tmp_path / "posts.csv").write_text("post_id,text,created_at\n1,b,2026-10-02\n", "utf-8")
@@ -192,19 +207,27 @@ def test_partial_run_replaces_when_the_posts_changed(fake_run, config: Path, tmp
 
 
 def test_keeps_complete_compares_only_what_the_partial_report_shows() -> None:
-    done = {"status": "complete", "inputs": [{"kind": "posts", "sha256": "a"},
-                                             {"kind": "survey", "sha256": "s"}],
-            "parameters": {"seed": 1}, "missing_sections": []}
-    partial = done | {"status": "partial", "missing_sections": ["survey"],
-                      "inputs": [{"kind": "posts", "sha256": "a"}, {"kind": "survey", "sha256": "X"}]}
+    done = {
+        "status": "complete",
+        "inputs": [{"kind": "posts", "sha256": "a"}, {"kind": "survey", "sha256": "s"}],
+        "parameters": {"seed": 1},
+        "missing_sections": [],
+    }
+    partial = done | {
+        "status": "partial",
+        "missing_sections": ["survey"],
+        "inputs": [{"kind": "posts", "sha256": "a"}, {"kind": "survey", "sha256": "X"}],
+    }
     assert keeps_complete(done, partial)
     assert not keeps_complete(done, partial | {"parameters": {"seed": 2}})
     assert not keeps_complete(None, partial) and not keeps_complete(done, done)
 
 
 def test_csp_allows_only_the_pages_own_scripts() -> None:
-    body = "<html><head></head><body><script>var a = 1;</script>" \
-           '<script type="application/json">{"x": 1}</script></body></html>'
+    body = (
+        "<html><head></head><body><script>var a = 1;</script>"
+        '<script type="application/json">{"x": 1}</script></body></html>'
+    )
     csp = page_csp(body)
     assert "'unsafe-inline'" not in csp.split("style-src")[0]
     assert csp.count("'sha256-") == 2
