@@ -456,21 +456,21 @@ def check_config(
     curation files are readable, that the embedder is on this machine, and the output folder.
     """
     name = str(config) if isinstance(config, (str, os.PathLike)) else "the configuration"
+    problems: list[Problem] = []
     if isinstance(config, Config):
         cfg = config
     else:
-        problems = _settings_problems(config)
-        if problems:
-            return problems
         try:
             cfg = load_config(config)
         except InputError as exc:
-            return [_problem(exc, name)]
+            problems, cfg = _settings_problems(config, exc, name)
+            if cfg is None:
+                return problems
     try:
         cfg = cfg.with_overrides(overrides or {})
     except InputError as exc:
-        return [_problem(exc, name)]
-    return _file_problems(cfg, name, need_posts) + _other_problems(cfg, name)
+        return [*problems, _problem(exc, name)]
+    return problems + _file_problems(cfg, name, need_posts) + _other_problems(cfg, name)
 
 
 def _problem(exc: InputError, name: str, rule: str = "config") -> Problem:
@@ -484,30 +484,49 @@ def _problem(exc: InputError, name: str, rule: str = "config") -> Problem:
     )
 
 
-def _settings_problems(path: str | os.PathLike[str] | None) -> list[Problem]:
-    """All invalid settings of a YAML config at once (load_config stops at the first)."""
+def _settings_problems(
+    path: str | os.PathLike[str] | None, exc: InputError, name: str
+) -> tuple[list[Problem], Config | None]:
+    """All invalid settings at once (load_config stops at the first), and the config without them
+    (None when the file cannot be read at all), so the other checks still run."""
     import yaml
     from pydantic import ValidationError
 
-    if path is None or not Path(path).is_file():
-        return []
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        Config.model_validate(raw)
-    except (yaml.YAMLError, UnicodeDecodeError, TypeError):
-        return []  # load_config words these
-    except ValidationError as exc:
-        return [
-            Problem(
-                file=str(path),
-                rule="setting",
-                column=".".join(map(str, e["loc"])),
-                message=f"invalid setting: {e['msg']}",
-                hint="see README.md, section 'Your own data', for every setting",
-            )
-            for e in exc.errors()
-        ]
-    return []
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if path else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        raw = None
+    if not isinstance(raw, dict):
+        return [_problem(exc, name)], None
+    problems = []
+    base = Path(str(path)).resolve()
+    for _ in range(50):
+        try:
+            cfg = Config.model_validate({**raw, "source_file": base})
+            break
+        except ValidationError as err:
+            for e in err.errors():
+                problems.append(Problem(
+                    file=str(path), rule="setting", column=".".join(map(str, e["loc"])),
+                    message=f"invalid setting: {e['msg']}",
+                    hint="see README.md, section 'Your own data', for every setting"))
+                _drop(raw, e["loc"])
+    else:
+        return problems, None
+    return problems, cfg.resolved(base.parent)
+
+
+def _drop(raw: dict[str, Any], loc: tuple[Any, ...]) -> None:
+    """Remove the setting at `loc` (so the defaults stand in for an invalid value)."""
+    node: Any = raw
+    for key in loc[:-1]:
+        if not isinstance(node, dict) or key not in node:
+            return
+        node = node[key]
+    if isinstance(node, dict):
+        node.pop(loc[-1], None)
+    elif isinstance(node, list) and isinstance(loc[-1], int) and loc[-1] < len(node):
+        node.pop(loc[-1])
 
 
 def _file_problems(cfg: Config, name: str, need_posts: bool) -> list[Problem]:
