@@ -21,8 +21,8 @@ B. One real human reference, as a proxy: SciFact abstracts, with the paper's tit
    reference gist of the abstract; one sentence picked; ROUGE-1 / ROUGE-2 F1 against the title.
 
 Methods (all choose from the same sentences of 4+ words):
-   kmsynth MMR            ExtractiveSummariser() (centrality to the post-weighted centre + MMR,
-                          at most one sentence per post)
+   kmsynth MMR            KeyPointSummariser (key points by support; it replaced the former
+                          ExtractiveSummariser, centrality + MMR, whose figures are below)
    centrality only        the same without redundancy removal (diversity 0, no one-per-post)
    representative leads   first sentence of the k posts nearest the theme centre (what a
                           BERTopic user reads: representative documents)
@@ -123,7 +123,7 @@ def corpus_fft(per_theme: int, seed: int = 0) -> tuple[list[str], list[str]]:
 def corpus_sample(emb) -> tuple[list[str], list[str]]:
     from kmsynth.config import load_config
     from kmsynth.ingest.prepare import prepare
-    from kmsynth.themes.model import fit_themes
+    from kmsynth.themes import fit_themes
 
     cfg = load_config(ROOT / "data" / "sample" / "kmsynth.yml")
     posts = prepare("posts", cfg.data.posts, cfg).table
@@ -135,7 +135,8 @@ def corpus_sample(emb) -> tuple[list[str], list[str]]:
         seed=42,
         cache_dir=cfg.embedding.cache_dir,
     )
-    theme = dict(zip(res.assignments["doc_id"].astype(str), res.assignments["theme_id"]))
+    a = res.assignments
+    theme = dict(zip(a["doc_id"].astype(str), a["theme_id"], strict=True))
     keep = [i for i, p in enumerate(posts["post_id"].astype(str)) if theme.get(p, -1) >= 0]
     return [posts["text"].iloc[i] for i in keep], [
         str(theme[posts["post_id"].astype(str).iloc[i]]) for i in keep
@@ -148,7 +149,8 @@ def corpus_sample(emb) -> tuple[list[str], list[str]]:
 
 def pick_all(texts: list[str], labels: list[str], emb, k: int, seeds: int = 5):
     """Sentences of all documents, their embeddings, and each method's picks per theme."""
-    from kmsynth.synthesis.summarise import ExtractiveSummariser, centroid, split_sentences
+    from kmsynth.synthesis.keypoints import KeyPointSummariser
+    from kmsynth.synthesis.summarise import centroid, rank_by_centrality, split_sentences
 
     sents, owner = [], []
     for d, t in enumerate(texts):
@@ -163,10 +165,7 @@ def pick_all(texts: list[str], labels: list[str], emb, k: int, seeds: int = 5):
     t_embed = time.perf_counter() - t0
     themes = sorted(set(labels))
     picks: dict[str, dict[str, list[list[int]]]] = {m: {} for m in METHODS}
-    mmr_s, cent_s = (
-        ExtractiveSummariser(),
-        ExtractiveSummariser(diversity=0.0, one_per_post=False, duplicate_at=1.01),
-    )
+    mmr_s = KeyPointSummariser(gate="none", max_words=10**6)
     t_mmr = 0.0
     for th in themes:
         docs = [d for d, lab in enumerate(labels) if lab == th]
@@ -175,11 +174,11 @@ def pick_all(texts: list[str], labels: list[str], emb, k: int, seeds: int = 5):
             continue
         pool = [sents[i] for i in idx]
         V = svecs[idx]
-        where = {id(s): i for s, i in zip(pool, idx)}
+        where = {id(s): i for s, i in zip(pool, idx, strict=True)}
         t1 = time.perf_counter()
         picks["kmsynth MMR"][th] = [[where[id(s)] for s in mmr_s.summarise(pool, V, k)]]
         t_mmr += time.perf_counter() - t1
-        picks["centrality only"][th] = [[where[id(s)] for s in cent_s.summarise(pool, V, k)]]
+        picks["centrality only"][th] = [[idx[j] for j in rank_by_centrality(pool, V)[:k]]]
         c = centroid(dvecs[docs])
         near_docs = [docs[j] for j in np.argsort(-(dvecs[docs] @ c), kind="stable")]
         leads = []
@@ -276,7 +275,8 @@ def _rouge(cand: str, ref: str, n: int) -> float:
 
 
 def run_scifact(minilm, n: int, seed: int = 0) -> None:
-    from kmsynth.synthesis.summarise import ExtractiveSummariser, Sentence
+    from kmsynth.synthesis.keypoints import KeyPointSummariser
+    from kmsynth.text import Sentence
 
     rows = [json.loads(x) for x in (DATASETS / "scifact_corpus.jsonl").open(encoding="utf-8")]
     rows = [r for r in rows if len(r["sentences"]) >= 4]
@@ -287,7 +287,7 @@ def run_scifact(minilm, n: int, seed: int = 0) -> None:
     vecs = np.asarray(minilm.encode(flat), dtype=np.float32)
     out = {m: [] for m in ("kmsynth MMR", "first sentence", "last sentence", "random sentence")}
     pos = 0
-    summ = ExtractiveSummariser(min_words=4, max_words=80)
+    summ = KeyPointSummariser(gate="none", min_words=4, max_sentence_words=80, max_words=10**6)
     for r in rows:
         ss = r["sentences"]
         V = vecs[pos : pos + len(ss)]

@@ -1,4 +1,4 @@
-"""Sentence splitting, the extractive summariser, lesson and practice cues, and the quoting rules."""
+"""Sentence splitting, sentences of a table, MMR and centrality, lesson and practice cues."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import pandas as pd
 import pytest
 
 from kmsynth.synthesis.summarise import (
-    ExtractiveSummariser,
     Sentence,
-    Summariser,
     canonical_country,
     countries_in,
     country_in,
@@ -17,8 +15,6 @@ from kmsynth.synthesis.summarise import (
     find_practices,
     group_by,
     mmr,
-    pick_quotes,
-    quote_problem,
     rank_by_centrality,
     sentences_of,
     split_sentences,
@@ -40,7 +36,8 @@ def _texts(text: str) -> list[str]:
             ["Dr. Pérez met the team in Jan. 2025.", "The programme grew.", "We learned a lot!"],
         ),
         (
-            "La Sra. Gómez habló del art. 12 de la ley. Aprendimos que el presupuesto es clave. ¿Qué opinan? Sí.",
+            "La Sra. Gómez habló del art. 12 de la ley. Aprendimos que el presupuesto es clave. "
+            "¿Qué opinan? Sí.",
             [
                 "La Sra. Gómez habló del art. 12 de la ley.",
                 "Aprendimos que el presupuesto es clave.",
@@ -137,30 +134,15 @@ def test_mmr_is_relevance_order_without_diversity_and_skips_duplicates() -> None
     assert mmr(X, rel, 0) == [] and mmr(np.zeros((0, 3)), np.zeros(0), 3) == []
 
 
-def test_extractive_summariser_central_diverse_deterministic() -> None:
-    assert isinstance(ExtractiveSummariser(), Summariser)
+def test_rank_by_centrality() -> None:
     sents = [
         _sent("Shelters need stable funding to stay open all year.", "1"),
         _sent("Shelters need stable funding to stay open all year.", "2"),
         _sent("Shelters need more beds and stable funding every year.", "3"),
         _sent("Helplines need chat options for women who cannot call.", "4"),
-        _sent("Is anyone else seeing this problem with shelters?", "5"),
-        _sent("Thanks.", "6"),
     ]
-    X = np.array(
-        [[1, 0, 0], [1, 0, 0], [0.9, 0.1, 0], [0.2, 1, 0], [1, 0, 0], [0, 0, 1]], dtype=float
-    )
+    X = np.array([[1, 0, 0], [1, 0, 0], [0.9, 0.1, 0], [0.2, 1, 0]], dtype=float)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    s = ExtractiveSummariser()
-    out = s.summarise(sents, X, k=3)
-    assert out == s.summarise(sents, X, k=3)
-    assert all(o in sents for o in out)
-    texts = [o.text for o in out]
-    assert texts[0].startswith("Shelters need")
-    assert len(texts) == len(set(texts))  # the duplicate sentence is not repeated
-    assert "Helplines need chat options for women who cannot call." in texts  # variety
-    assert not any(t.endswith("?") or t == "Thanks." for t in texts)
-    assert s.summarise([], np.zeros((0, 3)), 3) == []
     order = rank_by_centrality(sents[:4], X[:4])
     assert sorted(order) == [0, 1, 2, 3] and order[-1] == 3  # the odd one out is least central
 
@@ -258,151 +240,12 @@ def test_group_by() -> None:
     assert list(g) == ["Kenya", ""] and [x.post_id for x in g["Kenya"]] == ["1", "3"]
 
 
-# ---- quotes
-
-
-def test_quote_rules() -> None:
-    ok = "Our shelter in Kenya stayed open every night of the year because partners shared the costs."
-    assert quote_problem(_sent(ok, "1", quotable=True)) is None
-    assert quote_problem(_sent(ok, "1", quotable=False)) == "not quotable"
-    assert quote_problem(_sent("Too short to quote here.", "1", quotable=True)) == "length"
-    assert (
-        quote_problem(
-            _sent(
-                "We worked with [NAME] on the shelter rota for the whole district team.",
-                "1",
-                quotable=True,
-            )
-        )
-        == "redacted detail"
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "We worked with Maria on the shelter rota for the whole district team.",
-                "1",
-                quotable=True,
-            )
-        )
-        == "proper noun"
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "The women of Kibera village told us the shelter rota saved their lives.",
-                "1",
-                quotable=True,
-            )
-        )
-        == "proper noun"
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "The women of Kibera village told us the shelter rota saved their lives.",
-                "1",
-                quotable=True,
-            ),
-            allowed_words=["Kibera"],
-        )
-        is None
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "In March the UNFPA team and our partners in Mexico opened the shelter.",
-                "1",
-                quotable=True,
-            )
-        )
-        is None
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "Has anyone else seen the shelter rota work across the whole district?",
-                "1",
-                quotable=True,
-            )
-        )
-        == "question"
-    )
-    assert (
-        quote_problem(
-            _sent(
-                "Shelter survivors helpline <script>alert(1)</script> referral beds safe house now.",
-                "1",
-                quotable=True,
-            )
-        )
-        == "markup"
-    )
-
-
-def test_pick_quotes_one_per_author_consent_exclusions() -> None:
-    line = "Our shelter stayed open every night of the year because partners shared the costs {}."
-    sents = [
-        _sent(
-            line.format(i),
-            str(i),
-            quotable=i != 0,
-            author_id="P-a" if i < 3 else f"P-{i}",
-            region="Pacific" if i == 3 else "Africa",
-        )
-        for i in range(6)
-    ]
-    used: set[str] = set()
-    got = pick_quotes(
-        sents,
-        used_authors=used,
-        n=10,
-        excluded_posts={"4"},
-        allowed=lambda s: s.region != "Pacific",
-    )
-    assert [s.post_id for s in got] == [
-        "1",
-        "5",
-    ]  # 0: no consent; 2: same author as 1; 3: small group; 4: excluded
-    assert used == {"P-a", "P-5"}
-    assert pick_quotes(sents, used_authors=used, n=10) == [
-        sents[3],
-        sents[4],
-    ]  # the authors used stay used
-    assert pick_quotes(sents, used_authors=set(), n=1, avoid={sents[1].text}) == [sents[2]]
-
-
-@pytest.mark.parametrize(
-    "text,courtesy",
-    [
-        ("Thank you, this is very helpful for our team in Uganda.", True),
-        ("Following this thread with interest from Guyana.", True),
-        ("We face the same challenge in the Philippines.", True),
-        ("Merci, c'est très utile pour notre équipe au Niger.", True),
-        ("Muchas gracias por compartir esta experiencia tan valiosa.", True),
-        ("Obrigada pela partilha, muito útil para nós.", True),
-        ("I work on shelters with the ministry of gender.", True),
-        ("Welcome to the knowledge exchange hub!", True),
-        ("Trabajo con la fiscalía en casos de violencia.", True),
-        ("Thanks to the new law, protection orders are issued within a day.", False),
-        ("Thank you all: we learned that helplines need chat options.", False),
-        ("Shelters need predictable public funding, not short project grants.", False),
-    ],
-)
-def test_courtesy_is_not_summarised_or_quoted(text: str, courtesy: bool) -> None:
-    from kmsynth.synthesis.summarise import is_courtesy, usable
-
-    assert is_courtesy(text) is courtesy
-    s = _sent(text, "1", quotable=True)
-    assert usable(s) is not courtesy
-    assert (quote_problem(s, min_words=6) == "courtesy") is courtesy
-
-
 def test_split_is_linear_on_a_long_post() -> None:
     import time
 
     text = (
-        "We learned that shelters need funding, and partners, and more. Dr. Who said no.\nNext, And more "
-        * 3000
+        "We learned that shelters need funding, and partners, and more. Dr. Who said no."
+        "\nNext, And more " * 3000
     )
     t0 = time.perf_counter()
     out = split_sentences(text, "p")

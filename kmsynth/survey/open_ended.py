@@ -16,6 +16,7 @@ from kmsynth.survey.stats import suppress_parts
 
 if TYPE_CHECKING:
     from kmsynth.embed.embedders import Embedder
+    from kmsynth.text import Sentence
     from kmsynth.themes.model import ThemeResult
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def theme_cells(assignments: pd.DataFrame, theme_ids: Sequence[int], k: int) -> 
 
 
 def _typical_answers(
-    sents: list,
+    sents: list[Sentence],
     vectors: np.ndarray,
     centroid: np.ndarray | None,
     *,
@@ -170,13 +171,15 @@ def _typical_answers(
     used: set[str],
     allowed: list[str],
 ) -> tuple[list[str], list[str]]:
-    """Up to `n_summary` typical answers and `n_quotes` further quotes from quotable sentences,
-    one per respondent (across calls sharing `used`)."""
-    from kmsynth.synthesis import ExtractiveSummariser, pick_quotes
+    """Up to `n_summary` typical answers (the key points most respondents back, every member
+    counting) and `n_quotes` further quotes: sentences that pass the one quote gate, from
+    respondents who agreed, one per respondent (across calls sharing `used`)."""
+    from kmsynth.synthesis import KeyPointSummariser, pick_quotes
 
-    summ = ExtractiveSummariser(diversity=0.3, min_words=3, max_words=40).summarise(
-        sents, vectors, k=n_summary
+    summariser = KeyPointSummariser(
+        min_words=3, max_sentence_words=40, gate="quote", allowed_words=allowed
     )
+    summ = summariser.summarise(sents, vectors, k=n_summary)
     used.update(s.author_id for s in summ)
     summary = [s.text for s in summ]
     rank = None
@@ -202,21 +205,17 @@ def _typical_answers(
     return summary, quotes
 
 
-def _quotable_sentences(
-    members: list[str], a: _Answers, used: set[str], allowed: list[str]
-) -> list:
-    """Sentences of quotable members' answers that pass the one quote gate."""
-    from kmsynth.synthesis import quote_problem
+def _member_sentences(members: list[str], a: _Answers, used: set[str]) -> list[Sentence]:
+    """Sentences of the members' answers; quotable only where the respondent agreed and has
+    not been quoted yet in this section (the others still count as support)."""
     from kmsynth.text import split_sentences
 
     by_id = dict(zip(a.ids, a.texts, strict=True))
-    out = []
+    lang = dict(zip(a.ids, a.languages, strict=True)) if a.languages is not None else {}
+    out: list[Sentence] = []
     for d in members:
-        if not a.quotable.get(d, False) or d in used:
-            continue
-        for s in split_sentences(by_id[d], d, author_id=d, quotable=True):
-            if not quote_problem(s, min_words=3, max_words=40, allowed_words=allowed):
-                out.append(s)
+        ok = bool(a.quotable.get(d, False)) and d not in used
+        out += split_sentences(by_id[d], d, author_id=d, quotable=ok, language=lang.get(d, ""))
     return out
 
 
@@ -234,8 +233,8 @@ class _Quoting:
 
     def fill(self, th: OpenTheme, members: list[str], centroid: np.ndarray | None) -> None:
         """Fill a shown theme's typical answers and quotes from its quotable members."""
-        sents = _quotable_sentences(members, self.answers, self.used, self.allowed)
-        if not sents:
+        sents = _member_sentences(members, self.answers, self.used)
+        if not any(x.quotable for x in sents):
             return
         if self.embedder is not None:
             vec = self.embedder.encode([s.text for s in sents])

@@ -28,8 +28,9 @@ import pandas as pd
 from kmsynth.config import Config
 from kmsynth.errors import InputError
 from kmsynth.protect import check_k, make_private_dir, restore_formulas
+from kmsynth.synthesis.keypoints import KeyPointSummariser
+from kmsynth.synthesis.quotes import pick_quotes, with_consent
 from kmsynth.synthesis.summarise import (
-    ExtractiveSummariser,
     Sentence,
     Summariser,
     canonical_country,
@@ -37,7 +38,6 @@ from kmsynth.synthesis.summarise import (
     find_practices,
     group_by,
     mmr,
-    pick_quotes,
     rank_by_centrality,
     sentences_of,
     usable,
@@ -357,7 +357,8 @@ def build_brief(
         `kmsynth.themes.model.fit_themes` when None (and there are at least 20 posts).
     config: thresholds (privacy.min_cell as k, brief.*) and the embedder when none is given.
     k, min_posts, seed: override the config's privacy.min_cell, brief.min_posts, themes.seed.
-    summariser: any `Summariser`; the default is the offline `ExtractiveSummariser`.
+    summariser: any `Summariser`; the default is the offline `KeyPointSummariser` (key points
+        backed by many posts, only from authors who agreed to be quoted).
     excluded_quotes: post ids a reviewer excluded from quoting; None: the exclude_quote
         decisions of the config's curation file, if any.
     """
@@ -366,10 +367,11 @@ def build_brief(
     k = check_k(k or cfg.privacy.min_cell)
     min_posts = int(min_posts or bc.min_posts)
     seed = cfg.themes.seed if seed is None else seed
-    summariser = summariser or ExtractiveSummariser()
+    summariser = summariser or KeyPointSummariser()
     _check_posts(posts)
     posts = posts.reset_index(drop=True).copy()
     posts["post_id"] = posts["post_id"].astype(str)
+    posts = with_consent(posts, cfg)  # verbatim text only from authors who agreed
     if embedder is None:
         from kmsynth.embed.embedders import embedder_from_config
 
@@ -492,7 +494,7 @@ def build_brief(
                 les_i = [j for j in les_i if (V[j] @ S.T).max() < SIMILAR_AT]
             les = [pool[j] for j in les_i]
             theme_lessons = (
-                ExtractiveSummariser(duplicate_at=SIMILAR_AT).summarise(
+                KeyPointSummariser(duplicate_at=SIMILAR_AT).summarise(
                     les, V[les_i], THEME_LESSONS
                 )
                 if les
@@ -538,7 +540,7 @@ def build_brief(
 
     # key lessons: the points most participants made, redundancy removed; never from a theme
     # that rests on few voices
-    all_lessons = [i for i, s in enumerate(sents) if usable(s)]
+    all_lessons = [i for i, s in enumerate(sents) if usable(s) and s.quotable]
     lesson_set = set(find_lessons([sents[i] for i in all_lessons]))
     les_idx = [
         i for i in all_lessons if sents[i] in lesson_set and sents[i].post_id not in flagged_posts
@@ -606,7 +608,10 @@ def _practices(
     """Distinct practices, the same practice in several countries listed once (with the other
     countries), at most two per country, chosen for centrality and variety."""
     found = [
-        (i, c) for i, s in enumerate(sents) if usable(s, 6, 60) for _, c in find_practices([s])
+        (i, c)
+        for i, s in enumerate(sents)
+        if usable(s, 6, 60) and s.quotable
+        for _, c in find_practices([s])
     ]
     if not found:
         return {}

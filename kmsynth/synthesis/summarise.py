@@ -1,10 +1,10 @@
-"""Extractive synthesis: theme summaries, lessons learned, promising practices and quotes.
+"""Sentences of posts, and the small tools the brief builds on (lessons, practices, MMR).
 
 Nothing is invented: every item is a sentence of a (redacted) post, verbatim, carrying its
-post id and its character offsets in that post (``text[start:end] == sentence``). The default
-summariser is offline and extractive (centrality to the theme plus maximal marginal relevance);
-`Summariser` is the interface for plugging in a local or hosted language model later: such a
-model chooses among the sentences it is given, it does not write new ones.
+post id and its character offsets in that post (``text[start:end] == sentence``). The one
+summariser is `kmsynth.synthesis.keypoints.KeyPointSummariser`; the one quote gate is
+`kmsynth.synthesis.quotes`. `Summariser` is the interface for plugging in a local or hosted
+language model: such a model chooses among the sentences it is given, it never writes new ones.
 
 Languages: sentence splitting, lesson cues and practice patterns cover English, Spanish, French
 and Portuguese.
@@ -19,13 +19,11 @@ from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from kmsynth.synthesis.quotes import COURTESY, PLACEHOLDER, is_courtesy  # noqa: F401
 from kmsynth.text import (
-    OPENERS,
     Sentence,
     canonical_country,
     countries_in,
-    country_words,
-    fold,
     split_sentences,
 )
 
@@ -81,9 +79,6 @@ class Summariser(Protocol):
     def summarise(
         self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int
     ) -> list[Sentence]: ...
-
-
-PLACEHOLDER = re.compile(r"\[(?:NAME|PLACE|EMAIL|PHONE|URL|HANDLE|ID)\]")
 
 
 def mmr(
@@ -145,38 +140,6 @@ def centroid(embeddings: np.ndarray, groups: Sequence[str] | None = None) -> np.
     return c / (np.linalg.norm(c) or 1.0)
 
 
-COURTESY = re.compile(
-    r"^[\"'“«¡(]*(?:"
-    r"thanks?(?! to\b)|thank you|many thanks|congratulations|congrats|greetings|hello|hi\b|dear\b|"
-    r"good (?:morning|afternoon|evening)|following (?:this|the) (?:thread|discussion)|well done|great (?:post|"
-    r"point|question|work|initiative)|(?:i|we) (?:fully )?agree|(?:we|i) (?:face|have|see) the same|"
-    r"(?:muchas )?gracias(?! a\b)|felicidades|felicitaciones|saludos|hola|buen(?:os|as) (?:d[íi]as|tardes)|"
-    r"seguimos (?:esta|este|con)|estimad[oa]s|de acuerdo|(?:enfrentamos|tenemos) (?:el mismo|los mismos)|"
-    r"merci|f[ée]licitations|bravo|bonjour|salutations|chers|ch[èe]res|nous suivons|je suis d'accord|"
-    r"(?:nous avons|nous faisons face) (?:au |aux )?m[êe]mes?|"
-    r"(?:muito )?obrigad[oa]s?|parab[ée]ns|ol[áa]|sauda[çc][õo]es|bom dia|boa tarde|acompanhamos|concordo|"
-    r"(?:enfrentamos|temos) (?:o mesmo|os mesmos|a mesma)|"
-    # welcomes and self-introductions: about a person, not the topic (and they can identify)
-    r"welcome|bienvenid[oa]s?|bienvenue|bem-vind[oa]s?|my name is|mi nombre es|je m'appelle|meu nome [ée]|"
-    r"i(?:'m| am) (?:a|an|the|from|with|working)|i work (?:on|at|for|with|in|as)|i'm new|"
-    r"soy (?:un|una|el|la|de)|trabajo (?:en|con|para|como)|je suis (?:un|une|le|la|de|nouveau|nouvelle)|"
-    r"je travaille|sou (?:um|uma|o|a|de)|trabalho (?:em|com|para|como|na|no)"
-    r")\b",
-    re.IGNORECASE,
-)
-
-
-def is_courtesy(text: str) -> bool:
-    """Thanks, greetings, welcomes, self-introductions, agreement, "following with interest",
-    "we face the same challenge": a sentence that says nothing to summarise or quote (en/es/fr/pt),
-    unless it also states a lesson or a practice."""
-    return (
-        bool(COURTESY.search(text.strip()))
-        and not lesson_language(text)
-        and not PRACTICE_VERBS.search(text)
-    )
-
-
 def usable(s: Sentence, min_words: int = 6, max_words: int = 50) -> bool:
     """A sentence fit to stand in a brief: a statement of reasonable length, nothing redacted,
     not a courtesy."""
@@ -187,56 +150,6 @@ def usable(s: Sentence, min_words: int = 6, max_words: int = 50) -> bool:
         and not PLACEHOLDER.search(t)
         and not is_courtesy(t)
     )
-
-
-class ExtractiveSummariser:
-    """Sentences nearest the centre of the theme, redundancy removed by MMR; deterministic.
-
-    diversity: weight of the redundancy penalty in MMR (0: pure centrality).
-    min_words, max_words: sentence length kept as candidates.
-    one_per_post: take at most one sentence from a post while other posts have candidates.
-    duplicate_at: a candidate this close (cosine) to a chosen sentence is never chosen (the
-        same point in other words, "We learned that X" and "A key lesson is that X").
-    """
-
-    def __init__(
-        self,
-        diversity: float = 0.3,
-        min_words: int = 6,
-        max_words: int = 50,
-        one_per_post: bool = True,
-        duplicate_at: float = 0.85,
-    ):
-        self.diversity = diversity
-        self.min_words = min_words
-        self.max_words = max_words
-        self.one_per_post = one_per_post
-        self.duplicate_at = duplicate_at
-
-    def summarise(
-        self, sentences: Sequence[Sentence], embeddings: np.ndarray, k: int = 3
-    ) -> list[Sentence]:
-        if not len(sentences):
-            return []
-        ok = [i for i, s in enumerate(sentences) if usable(s, self.min_words, self.max_words)]
-        if not ok:
-            return []
-        emb = np.asarray(embeddings)
-        cent = centroid(emb, [s.post_id for s in sentences])
-        X = emb[ok]
-        rel = X @ cent
-        posts = [sentences[i].post_id for i in ok]
-        many_posts = len(set(posts)) >= k
-        pick = mmr(
-            X,
-            rel,
-            k,
-            diversity=self.diversity,
-            groups=posts if (self.one_per_post and many_posts) else None,
-            max_per_group=1 if (self.one_per_post and many_posts) else None,
-            duplicate_at=self.duplicate_at,
-        )
-        return [sentences[ok[j]] for j in pick]
 
 
 def rank_by_centrality(sentences: Sequence[Sentence], embeddings: np.ndarray) -> list[int]:
@@ -386,101 +299,4 @@ def group_by(items: Iterable, key: str | Callable) -> dict[str, list]:
     get = key if callable(key) else (lambda x: getattr(x, key, "") or "")
     for it in items:
         out.setdefault(str(get(it) or ""), []).append(it)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# quotes
-
-_WORD = re.compile(r"(?<![\w'’\-\[])[^\W\d_][\w'’\-]*")
-_MONTHS_DAYS = frozenset(
-    """
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday
-""".split()
-)
-_ALWAYS_OK = frozenset("i i'm i've i'd ok covid-19 covid".split())
-
-
-
-def _starts_after(text: str, i: int) -> bool:
-    """Is position i the start of a sentence or clause inside `text`?"""
-    before = text[:i].rstrip(OPENERS + " ")
-    return not before or before[-1] in ".!?:;…"
-
-
-def quote_problem(
-    s: Sentence, *, min_words: int = 8, max_words: int = 40, allowed_words: Iterable[str] = ()
-) -> str | None:
-    """Why `s` cannot be quoted, or None when it can. Reasons: not quotable (no consent),
-    length, a placeholder left by redaction (the context around a removed name can still
-    identify), markup, a question, or a capitalised word that is not a country, a region or an
-    acronym (it may be a name or a small place the block-list missed)."""
-    if not s.quotable:
-        return "not quotable"
-    if not (min_words <= s.words <= max_words):
-        return "length"
-    t = s.text
-    if PLACEHOLDER.search(t):
-        return "redacted detail"
-    if "<" in t or ">" in t:
-        return "markup"
-    if t.rstrip().endswith("?"):
-        return "question"
-    if is_courtesy(t):
-        return "courtesy"
-    allowed = {w.lower() for w in allowed_words}
-    for m in _WORD.finditer(t):
-        w = m.group(0).strip("'’-")
-        if not w or not w[0].isupper() or m.start() == 0 or _starts_after(t, m.start()):
-            continue
-        low = fold(w)
-        if (
-            (w.isupper() and len(w) >= 2)
-            or low in _ALWAYS_OK
-            or low in _MONTHS_DAYS
-            or low in country_words()
-            or w.lower() in allowed
-        ):
-            continue
-        return "proper noun"
-    return None
-
-
-def pick_quotes(
-    sentences: Sequence[Sentence],
-    *,
-    used_authors: set[str],
-    n: int = 1,
-    min_words: int = 8,
-    max_words: int = 40,
-    excluded_posts: set[str] | None = None,
-    rank: Sequence[int] | None = None,
-    allowed: Callable[[Sentence], bool] | None = None,
-    allowed_words: Iterable[str] = (),
-    avoid: set[str] | None = None,
-) -> list[Sentence]:
-    """Up to n quotes in `rank` order (default: input order): verbatim redacted sentences from
-    quotable posts only (see `quote_problem`), at most one per author across calls sharing
-    `used_authors` (a post without author counts as its own author), none from `excluded_posts`
-    (a reviewer's exclusion), none failing `allowed` (e.g. from a group too small to show),
-    none whose text is in `avoid` (already shown). Adds the authors used to `used_authors`."""
-    out: list[Sentence] = []
-    order = rank if rank is not None else range(len(sentences))
-    allowed_words = list(allowed_words)
-    for i in order:
-        s = sentences[i]
-        author = s.author_id or f"post:{s.post_id}"
-        if author in used_authors or (excluded_posts and s.post_id in excluded_posts):
-            continue
-        if avoid and s.text in avoid:
-            continue
-        if quote_problem(s, min_words=min_words, max_words=max_words, allowed_words=allowed_words):
-            continue
-        if allowed is not None and not allowed(s):
-            continue
-        out.append(s)
-        used_authors.add(author)
-        if len(out) >= n:
-            break
     return out
