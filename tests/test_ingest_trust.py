@@ -374,3 +374,27 @@ def test_limits_come_from_the_config_and_exit_2(tmp_path: Path, capsys) -> None:
     cfg.write_text("limits:\n  max_decompressed_mb: 0.1\n", encoding="utf-8")
     assert main(["validate", "posts", str(p), "--config", str(cfg)]) == 2
     assert "limits.max_decompressed_mb" in capsys.readouterr().err
+
+
+def test_only_the_sheet_read_counts_against_the_row_cap(tmp_path: Path) -> None:
+    import openpyxl
+
+    from kmsynth.ingest import Mapping
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "posts & replies"
+    ws.append(["post_id", "text", "created_at"])
+    ws.append(["1", "a text", "2026-05-01"])
+    big = wb.create_sheet("lookup")
+    for i in range(2000):
+        big.append([i, "x"])
+    wb.save(tmp_path / "two.xlsx")
+    assert load_table("posts", tmp_path / "two.xlsx", max_rows=1000).ledger.rows_read == 1
+    named = Mapping(sheet="posts & replies")
+    assert (
+        load_table("posts", tmp_path / "two.xlsx", mapping=named, max_rows=1000).ledger.rows_read
+        == 1
+    )
+    with pytest.raises(InputError, match="max_rows"):
+        load_table("posts", tmp_path / "two.xlsx", mapping=Mapping(sheet="lookup"), max_rows=1000)

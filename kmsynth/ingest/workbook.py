@@ -8,6 +8,7 @@ expands to millions of rows is refused in seconds, not after using gigabytes.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -49,11 +50,44 @@ def _count_rows(zf: zipfile.ZipFile, part: str, stop_after: int, max_bytes: int)
     return rows + len(_ROW_WITH_CELLS.findall(tail))
 
 
-def check_workbook_size(path: Path, limits: ReadLimits) -> None:
+def _sheet_part(zf: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The zip part holding `sheet` (the first sheet when None); None when it cannot be told."""
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    sheets = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book)
+    for tag in sheets:
+        label = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
+        if rid and (sheet is None or (label and html.unescape(label.group(1)) == sheet)):
+            target = re.search(
+                r'<Relationship\b[^>]*\bId="'
+                + re.escape(rid.group(1) or rid.group(2))
+                + r'"[^>]*\bTarget="([^"]*)"',
+                rels,
+            )
+            if target is None:  # attributes in the other order
+                target = re.search(
+                    r'<Relationship\b[^>]*\bTarget="([^"]*)"[^>]*\bId="'
+                    + re.escape(rid.group(1) or rid.group(2))
+                    + '"',
+                    rels,
+                )
+            if target:
+                t = target.group(1).lstrip("/")
+                return t if t.startswith("xl/") else "xl/" + t
+            return None
+    return None
+
+
+def check_workbook_size(path: Path, limits: ReadLimits, sheet: str | None = None) -> None:
     """Refuse a workbook whose parts expand past the limits, before any sheet is read.
 
-    The declared sizes of the zip's parts are checked first, then each sheet's rows are counted
-    while decompressing (the declared sizes may lie); both checks stop at the limit.
+    The declared sizes of the zip's parts are checked first, then the rows of the sheet to read
+    (of every sheet when its part cannot be told) are counted while decompressing (the
+    declared sizes may lie); both checks stop at the limit.
     """
     name = str(path)
     cap = int(limits.max_decompressed_mb * 2**20)
@@ -68,8 +102,9 @@ def check_workbook_size(path: Path, limits: ReadLimits) -> None:
                 file=name,
                 hint=hint,
             )
+        part = _sheet_part(zf, sheet)
         for info in infos:
-            if not _SHEET_PART.match(info.filename):
+            if not _SHEET_PART.match(info.filename) or part not in (None, info.filename):
                 continue
             rows = _count_rows(zf, info.filename, limits.max_rows + 1, cap)
             if rows < 0:
@@ -87,7 +122,7 @@ def read_xlsx(path: Path, sheet: str | None, limits: ReadLimits | None = None) -
 
     limits = limits or ReadLimits()
     name = str(path)
-    check_workbook_size(path, limits)
+    check_workbook_size(path, limits, sheet)
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own kinds for a broken file
