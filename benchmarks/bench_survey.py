@@ -13,6 +13,7 @@ on the answers a model did assign ("NMI themed"). Outliers: share of answers in 
 
     python benchmarks/bench_survey.py [--n 10334] [--embedders minilm,static]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,16 +40,22 @@ def scores(labels: list[str], assigned: np.ndarray) -> dict[str, float]:
 
     lab = np.asarray(labels)
     themed = assigned != -1
-    return {"themes": len(set(assigned.tolist()) - {-1}),
-            "nmi": normalized_mutual_info_score(lab, assigned),
-            "ari": adjusted_rand_score(lab, assigned),
-            "nmi_themed": normalized_mutual_info_score(lab[themed], assigned[themed]) if themed.sum() > 1 else float("nan"),
-            "outliers": float((~themed).mean())}
+    return {
+        "themes": len(set(assigned.tolist()) - {-1}),
+        "nmi": normalized_mutual_info_score(lab, assigned),
+        "ari": adjusted_rand_score(lab, assigned),
+        "nmi_themed": normalized_mutual_info_score(lab[themed], assigned[themed])
+        if themed.sum() > 1
+        else float("nan"),
+        "outliers": float((~themed).mean()),
+    }
 
 
 def row(name: str, s: dict[str, float], seconds: float) -> str:
-    return (f"{name:34} {s['themes']:6d} {s['nmi']:6.3f} {s['ari']:6.3f} {s['nmi_themed']:8.3f} "
-            f"{s['outliers']:8.1%} {seconds:8.1f}")
+    return (
+        f"{name:34} {s['themes']:6d} {s['nmi']:6.3f} {s['ari']:6.3f} {s['nmi_themed']:8.3f} "
+        f"{s['outliers']:8.1%} {seconds:8.1f}"
+    )
 
 
 def main(n: int | None, embedders: list[str], k: int) -> None:
@@ -65,23 +72,35 @@ def main(n: int | None, embedders: list[str], k: int) -> None:
     ids = [str(r["id"]) for r in rows]
     n_codes = len(set(labels))
     words = np.array([len(t.split()) for t in texts])
-    print(f"FFT phase 1: {len(texts):,} answers, {n_codes} codes, median {int(np.median(words))} words "
-          f"(90th percentile {int(np.percentile(words, 90))})")
+    print(
+        f"FFT phase 1: {len(texts):,} answers, {n_codes} codes, "
+        f"median {int(np.median(words))} words "
+        f"(90th percentile {int(np.percentile(words, 90))})"
+    )
     cache = Path(tempfile.gettempdir()) / "kmsynth-bench-cache"
-    header = f"{'model':34} {'themes':>6} {'NMI':>6} {'ARI':>6} {'NMI thm':>8} {'outliers':>8} {'seconds':>8}"
+    header = (
+        f"{'model':34} {'themes':>6} {'NMI':>6} {'ARI':>6} {'NMI thm':>8} {'outliers':>8} "
+        f"{'seconds':>8}"
+    )
     for name in embedders:
         e = get_embedder(name, cache_dir=cache)
         t0 = time.perf_counter()
         X = e.encode(texts, show_progress=False)
-        print(f"\n{name}: embedded in {time.perf_counter() - t0:.0f} s ({e.model_id}, dim {X.shape[1]}; cached "
-              f"for re-runs)\n{header}", flush=True)
+        print(
+            f"\n{name}: embedded in {time.perf_counter() - t0:.0f} s ({e.model_id}, "
+            f"dim {X.shape[1]}; cached for re-runs)\n{header}",
+            flush=True,
+        )
         t0 = time.perf_counter()
         res = fit_open_themes(texts, ids, embedder=e, embeddings=X, k=k, seed=42)
         ours = res.assignments["theme_id"].to_numpy()
         s = scores(labels, ours)
         print(row(f"kmsynth open themes ({name})", s, time.perf_counter() - t0), flush=True)
-        print(f"{'':34} outliers before reassignment: {res.outlier_share:.1%}; min theme size "
-              f"{res.params.get('min_theme_size_used')}", flush=True)
+        print(
+            f"{'':34} outliers before reassignment: {res.outlier_share:.1%}; min theme size "
+            f"{res.params.get('min_theme_size_used')}",
+            flush=True,
+        )
         t0 = time.perf_counter()
         topics, _ = BERTopic().fit_transform(texts, embeddings=X)
         v = np.asarray(topics)
@@ -89,10 +108,19 @@ def main(n: int | None, embedders: list[str], k: int) -> None:
         print(row(f"vanilla BERTopic() ({name})", s, time.perf_counter() - t0), flush=True)
         t0 = time.perf_counter()
         km = KMeans(n_clusters=n_codes, n_init=4, random_state=42).fit_predict(X)
-        print(row(f"k-means, k={n_codes} ({name}; reference)", scores(labels, km), time.perf_counter() - t0),
-              flush=True)
-    print("\nNMI/ARI: agreement with the human codes (outliers as one cluster); NMI thm: on themed answers "
-          "only. Vanilla BERTopic's UMAP is unseeded: its figures move a little between runs.")
+        print(
+            row(
+                f"k-means, k={n_codes} ({name}; reference)",
+                scores(labels, km),
+                time.perf_counter() - t0,
+            ),
+            flush=True,
+        )
+    print(
+        "\nNMI/ARI: agreement with the human codes (outliers as one cluster); NMI thm: on "
+        "themed answers only. Vanilla BERTopic's UMAP is unseeded: its figures move a little "
+        "between runs."
+    )
 
 
 if __name__ == "__main__":
@@ -102,6 +130,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=None, help="first N answers only (default: all)")
     ap.add_argument("--embedders", default="minilm,static")
-    ap.add_argument("--k", type=int, default=10, help="small-cell threshold, also the minimum theme size")
+    ap.add_argument(
+        "--k", type=int, default=10, help="small-cell threshold, also the minimum theme size"
+    )
     a = ap.parse_args()
     main(a.n, [x.strip() for x in a.embedders.split(",") if x.strip()], a.k)

@@ -18,6 +18,7 @@ from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
 from kmsynth.survey.open_ended import OpenQuestion, quote_allowed_words, theme_open_question
 from kmsynth.survey.section import BREAKDOWN_TITLES, SurveySection
 from kmsynth.survey.stats import compare_waves, default_waves, item_table, share_shown
+from kmsynth.synthesis import CONSENT_RULE_TEXT, consent_rule, with_consent
 
 if TYPE_CHECKING:
     from kmsynth.embed.embedders import Embedder
@@ -105,7 +106,7 @@ def _open_questions(
     """Each open question themed (quotes shared out: one per respondent in the section)."""
     t = data.table
     used: set[str] = set()
-    quotable = t["quotable"] if "quotable" in t.columns else None
+    quotable = with_consent(t, cfg)["quotable"]  # the one consent rule (default: deny)
     langs = t["language"].astype(str).tolist() if "language" in t.columns else None
     allowed = quote_allowed_words(t)
     questions, figures = [], {}
@@ -129,7 +130,9 @@ def _open_questions(
     return questions, figures
 
 
-def _method(data: SurveyData, *, k: int, ci: str, themed_with: str | None, seed: int) -> list[str]:
+def _method(
+    data: SurveyData, config: Config, *, k: int, ci: str, themed_with: str | None, seed: int
+) -> list[str]:
     scale_names = ", ".join(sorted(set(data.scales.values()))) or "no"
     interval = "bootstrap (seeded)" if ci == "bootstrap" else "t"
     method = [
@@ -149,9 +152,10 @@ def _method(data: SurveyData, *, k: int, ci: str, themed_with: str | None, seed:
     if themed_with is not None:
         method.append(
             "Open questions: themes found with kmsynth's themes engine on redacted answers "
-            f"({themed_with}, seed {seed}). Typical answers and quotes are verbatim redacted "
-            "answers of respondents who agreed to be quoted, at most one per respondent; nothing "
-            "is paraphrased."
+            f"({themed_with}, seed {seed}). Typical answers are the points most respondents of a "
+            "theme make; they and the quotes are verbatim redacted sentences that pass the quote "
+            "rules, at most one per respondent; nothing is paraphrased. Quoting rule: "
+            f"{CONSENT_RULE_TEXT[consent_rule(data.table, config)]}."
         )
     return method
 
@@ -204,7 +208,7 @@ def survey_section(
         questions, figs = _open_questions(data, emb, cfg, k)
         figures.update(figs)
         themed_with = str(getattr(emb, "model_id", "embedder"))
-    method = _method(data, k=k, ci=ci, themed_with=themed_with, seed=seed)
+    method = _method(data, cfg, k=k, ci=ci, themed_with=themed_with, seed=seed)
     n = len(data.table)
     return SurveySection(
         title, k, n, period, overall, tables, cmp, questions, figures, notes, method
