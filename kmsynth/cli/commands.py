@@ -37,6 +37,8 @@ def _themes(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)"
     )
+    t.add_argument("--themes", type=int, dest="n_themes",
+                   help="number of themes (default: chosen by stability under resampling)")
     t.add_argument("--curation", help="curation YAML whose decisions to apply (rename, merge, ...)")
     t.add_argument(
         "--dask",
@@ -55,6 +57,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
             "embedding.embedder": args.embedder,
             "themes.seed": args.seed,
             "themes.min_theme_size": args.min_theme_size,
+            "themes.n_themes": args.n_themes,
         }
     )
     run = run_themes(
@@ -268,7 +271,8 @@ def print_run(res: Any) -> int:
 @command
 def _demo(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("demo", help="the monthly report on the bundled sample data")
-    d.add_argument("--out", default="reports")
+    d.add_argument("--out", default="reports", help="reports folder (default: reports)")
+    d.add_argument("--cache", help="embedding cache folder (default: ~/.cache/kmsynth)")
     d.set_defaults(func=cmd_demo)
 
 
@@ -276,4 +280,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kmsynth.runs import run_demo
 
     print("kmsynth demo: the latest month of the bundled sample data (first run: a few minutes)")
-    return print_run(run_demo(args.out, progress=progress_of(args)))
+    return print_run(run_demo(args.out, cache_dir=args.cache, progress=progress_of(args)))

@@ -1,0 +1,191 @@
+"""`run_themes` and `run_brief`: themes of a file of texts, and a knowledge brief."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kmsynth.config import Config
+from kmsynth.errors import InputError, Problem
+from kmsynth.manifest import build_manifest, write_json
+from kmsynth.runs.progress import Progress, fit_if_tfidf, quiet_unless
+
+
+@dataclass
+class ThemesRun:
+    """What `run_themes` did: the themes, the files written, the manifest, excluded rows."""
+
+    result: Any  # kmsynth.themes.ThemeResult
+    files: dict[str, Path]
+    manifest: dict[str, Any]
+    excluded: list[Problem] = field(default_factory=list)
+    curation_messages: list[str] = field(default_factory=list)
+    n_docs: int = 0
+
+
+def run_themes(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    config: Config,
+    *,
+    text_col: str | None = None,
+    id_col: str | None = None,
+    curation: str | os.PathLike[str] | None = None,
+    dask: str | None = None,
+    progress: Progress | None = None,
+) -> ThemesRun:
+    """Themes of a file of texts: DIR/themes.csv, assignments.csv, ledger.csv, manifest.json.
+
+    `dask` ('local' or a scheduler address) spreads reading, redaction and embedding.
+    """
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.synthesis import theme_summaries, with_consent
+    from kmsynth.themes import language_coverage, write_theme_outputs
+
+    t0 = time.perf_counter()
+    say = quiet_unless(progress)
+    say.stage("reading and protecting", file=Path(path).name)
+    prep, table, client = prepare_documents(
+        path, config, text_col=text_col, id_col=id_col, dask=dask
+    )
+    from kmsynth.protect import make_private_dir
+
+    out = make_private_dir(out)  # ledger and assignments: owner-only
+    prep.ledger.check()
+    prep.ledger.save(out / "ledger.csv")
+    embedder = embedder_from_config(config)
+    fit_if_tfidf(embedder, table["text"].tolist())
+    say.stage("embedding and fitting themes", documents=len(table), embedder=embedder.model_id)
+    result = _fit(table, config, embedder, client, show_progress=say.bars)
+    messages: list[str] = []
+    curation_file = curation or config.data.curation
+    if curation_file:
+        from kmsynth.themes.curation import Curation, apply_curation
+
+        result, outcome = apply_curation(
+            result, Curation.load(curation_file), seed=config.themes.seed
+        )
+        messages = outcome.messages()
+    say.stage("summarising and writing", themes=len(result.themes))
+    summaries = theme_summaries(with_consent(table, config), result, embedder,
+                                k=config.privacy.min_cell, id_col="doc_id")
+    files = write_theme_outputs(result, out, summaries=summaries, ledger_frame=prep.ledger.frame)
+    cover = (
+        language_coverage(result, table["language"].tolist(), k=config.privacy.min_cell)
+        if "language" in table.columns
+        else None
+    )
+    manifest = build_manifest(
+        "themes",
+        sources=prep.sources,
+        parameters=result.params | {"embedder": embedder.model_id},
+        timings=dict(result.timings) | {"wall": time.perf_counter() - t0},
+        ledger=prep.ledger.counts(),
+        themes=int(len(result.themes)),
+        outlier_share_before_reassignment=round(result.outlier_share, 4),
+        outlier_share=round(result.outlier_share_final, 4),
+        languages=cover.to_dict(orient="records") if cover is not None else [],
+        curation_sha256=result.params.get("curation_sha256"),
+        curation_stale=messages,
+    )
+    write_json(out / "manifest.json", manifest)
+    files["manifest"] = out / "manifest.json"
+    files["ledger"] = out / "ledger.csv"
+    return ThemesRun(result, files, manifest, list(prep.errors), messages, len(table))
+
+
+def prepare_documents(
+    path: Any, config: Config, *, text_col: str | None, id_col: str | None, dask: str | None
+) -> tuple[Any, Any, Any]:
+    from kmsynth.ingest.prepare import prepare
+
+    if not dask:
+        prep = prepare("documents", path, config, mapping=None, id_col=id_col, text_col=text_col)
+        return prep, prep.table, None
+    from kmsynth.ingest import client_for
+
+    client = client_for(dask)
+    prep = prepare(
+        "documents", path, config, mapping=None, id_col=id_col, text_col=text_col, client=client
+    )
+    return prep, prep.table, client
+
+
+def _fit(table: Any, config: Config, embedder: Any, client: Any, *, show_progress: bool) -> Any:
+    from kmsynth.themes import fit_themes
+
+    texts, ids = table["text"].tolist(), table["doc_id"].tolist()
+    languages = table["language"].tolist() if "language" in table.columns else None
+    common = {
+        "seed": config.themes.seed,
+        "min_theme_size": config.themes.min_theme_size,
+        "n_representative_docs": config.themes.n_representative_docs,
+        "cache_dir": config.embedding.cache_dir,
+    }
+    if client is None:
+        return fit_themes(
+            texts,
+            ids,
+            embedder=embedder,
+            languages=languages or None,
+            show_progress=show_progress,
+            **common,
+        )
+    from kmsynth.themes.large import embed_distributed, fit_themes_large
+
+    vectors = embed_distributed(texts, embedder, client)
+    client.close()
+    return fit_themes_large(
+        texts, ids, embeddings=vectors, embedder=embedder, strata=languages, **common
+    )
+
+
+@dataclass
+class BriefRun:
+    """What `run_brief` did: the brief and the file written."""
+
+    brief: Any  # kmsynth.synthesis.Brief
+    path: Path
+
+
+BRIEF_SUFFIXES = (".md", ".html", ".htm", ".docx")
+
+
+def run_brief(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    config: Config,
+    *,
+    title: str = "Knowledge brief",
+    mapping: str | os.PathLike[str] | None = None,
+    themes: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> BriefRun:
+    """A knowledge brief from a discussion export, written as .md, .html or .docx.
+
+    `themes` is a `kmsynth themes` output folder to use instead of fitting themes.
+    """
+    from kmsynth.embed.embedders import embedder_from_config
+    from kmsynth.ingest.prepare import prepare
+    from kmsynth.synthesis.brief import build_brief, load_theme_run, write_brief
+
+    say = quiet_unless(progress)
+    if Path(out).suffix.lower() not in BRIEF_SUFFIXES:
+        raise InputError("the brief's file name must end in .md, .html or .docx", file=str(out))
+    say.stage("reading and protecting", file=Path(path).name)
+    prep = prepare("posts", path, config, mapping=mapping or config.data.mapping)
+    if len(prep.table) == 0:
+        raise InputError(
+            "no usable posts: every row was excluded",
+            file=str(path),
+            hint="run kmsynth validate posts on it to see why",
+        )
+    emb = embedder_from_config(config)
+    fit_if_tfidf(emb, prep.table["text"].tolist())
+    say.stage("building the brief", posts=len(prep.table))
+    theme_run = load_theme_run(themes) if themes else None
+    brief = build_brief(prep.table, theme_run, title=title, config=config, embedder=emb)
+    return BriefRun(brief, write_brief(brief, out))
