@@ -44,6 +44,7 @@ from kmsynth.synthesis.quotes import (  # noqa: F401
     quote_problem,
     shareable,
     pick_quotes,
+    quotes_from_posts,
     consent_rule,
     with_consent,
     CONSENT_RULE_TEXT,
@@ -55,6 +56,7 @@ from kmsynth.synthesis.keypoints import (  # noqa: F401
     theme_key_points,
     points_text,
     describe_theme,
+    theme_summaries,
 )
 from kmsynth.synthesis.trends import (  # noqa: F401
     month_of,
@@ -104,6 +106,7 @@ __all__ = [
     "group_by",
     "quote_problem",
     "pick_quotes",
+    "quotes_from_posts",
     "is_question",
     "shareable",
     "consent_rule",
@@ -115,6 +118,7 @@ __all__ = [
     "theme_key_points",
     "points_text",
     "describe_theme",
+    "theme_summaries",
     "month_of",
     "previous_month",
     "months_up_to",

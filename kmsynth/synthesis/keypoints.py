@@ -34,6 +34,7 @@ __all__ = [
     "theme_key_points",
     "points_text",
     "describe_theme",
+    "theme_summaries",
 ]
 
 Gate = Literal["quote", "consent", "none"]
@@ -394,4 +395,38 @@ def theme_key_points(
     for tid, ids in members.items():
         idx = [i for p in dict.fromkeys(str(x) for x in ids) for i in rows.get(p, [])]
         out[int(tid)] = summariser.key_points([sents[i] for i in idx], X[idx]) if idx else []
+    return out
+
+
+def theme_summaries(
+    table: pd.DataFrame,
+    result: Any,
+    embedder: Embedder,
+    *,
+    k: int = 10,
+    id_col: str = "post_id",
+    text_col: str = "text",
+    summariser: KeyPointSummariser | None = None,
+) -> dict[int, str]:
+    """theme id -> its summary for shared outputs (themes.csv, the report): its key points,
+    verbatim, when they pass the quote gate and the theme has at least k posts; otherwise its
+    key phrases, size and pillar (`describe_theme`), never anyone's sentence. `result` is a
+    ThemeResult (assignments: doc_id, theme_id); `table` has `quotable` from `with_consent`."""
+    a = result.assignments
+    members: dict[int, list[str]] = {}
+    for d, t in zip(a["doc_id"].astype(str), a["theme_id"], strict=True):
+        members.setdefault(int(t), []).append(d)
+    rows = list(result.themes.itertuples(index=False))
+    big = {int(r.theme_id): members.get(int(r.theme_id), []) for r in rows if int(r.size) >= k}
+    points = theme_key_points(
+        table, big, embedder, id_col=id_col, text_col=text_col, summariser=summariser
+    )
+    out: dict[int, str] = {}
+    for r in rows:
+        tid = int(r.theme_id)
+        size = int(r.size) if int(r.size) >= k else None
+        pillar = str(getattr(r, "pillar_name", "") or "")
+        out[tid] = points_text(points.get(tid, [])) or describe_theme(
+            str(getattr(r, "keywords", "") or ""), size, pillar
+        )
     return out

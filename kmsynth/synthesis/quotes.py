@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from kmsynth.config import Config
@@ -24,6 +25,7 @@ __all__ = [
     "quote_problem",
     "shareable",
     "pick_quotes",
+    "quotes_from_posts",
     "consent_rule",
     "with_consent",
     "CONSENT_RULE_TEXT",
@@ -185,6 +187,30 @@ def pick_quotes(
         if len(out) >= n:
             break
     return out
+
+
+def quotes_from_posts(
+    table: pd.DataFrame,
+    post_ids: Sequence[str],
+    *,
+    used_authors: set[str],
+    n: int = 1,
+    excluded_posts: set[str] | None = None,
+    avoid: Iterable[str] = (),
+) -> list[str]:
+    """Up to n quotes from the posts `post_ids` of a prepared table, in that order (e.g. a
+    theme's representative posts), through `pick_quotes`; none repeating text in `avoid`."""
+    from kmsynth.synthesis.summarise import sentences_of  # summarise imports this module
+
+    ids = [str(p) for p in post_ids]
+    order = {p: i for i, p in enumerate(ids)}
+    frame = table.assign(post_id=table["post_id"].astype(str))
+    frame = frame[frame["post_id"].isin(order)]
+    frame = frame.iloc[np.argsort(frame["post_id"].map(order).to_numpy(), kind="stable")]
+    shown = [a for a in avoid if a]
+    sents = [s for s in sentences_of(frame) if not any(s.text in a for a in shown)]
+    got = pick_quotes(sents, used_authors=used_authors, n=n, excluded_posts=excluded_posts)
+    return [s.text for s in got]
 
 
 # --------------------------------------------------------------------------------------------
