@@ -125,3 +125,28 @@ def test_link_outputs_are_neutralised_and_private(tmp_path: Path, capsys) -> Non
         assert _formula_cells(_read(p)) == [], p.name
     links = _read(out / "links.csv")
     assert links["finding_id"].str.startswith("'").all()
+
+
+def test_caches_are_owner_only(tmp_path: Path) -> None:
+    """The embedding cache and the reduced-embedding (umap/) state hold vectors of sensitive
+    text: folders 0700, files 0600."""
+    from kmsynth.embed import CachedEmbedder, FakeEmbedder
+    from kmsynth.themes.cluster import reduce_embeddings
+
+    cache = tmp_path / "cache"
+    CachedEmbedder(FakeEmbedder(), cache).encode(["a survivor's story", "the shelter"])
+    for d in (cache, cache / "embeddings", *(cache / "embeddings").iterdir()):
+        assert _mode(d) == 0o700, d
+    assert all(_mode(f) == 0o600 for f in (cache / "embeddings").rglob("*") if f.is_file())
+
+    class Reducer:
+        def fit_transform(self, x):
+            return x[:, :2]
+
+        def get_params(self) -> dict:
+            return {"n_components": 2}
+
+    vecs = np.arange(12, dtype=np.float32).reshape(4, 3)
+    reduce_embeddings(Reducer(), "umap", vecs, cache=tmp_path / "state")
+    assert _mode(tmp_path / "state") == 0o700 and _mode(tmp_path / "state" / "umap") == 0o700
+    assert [_mode(f) for f in (tmp_path / "state" / "umap").iterdir()] == [0o600]
