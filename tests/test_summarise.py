@@ -251,3 +251,92 @@ def test_split_is_linear_on_a_long_post() -> None:
     out = split_sentences(text, "p")
     assert time.perf_counter() - t0 < 3 and len(out) > 6000
     assert all(text[s.start : s.end] == s.text for s in out[:50])
+
+
+# ---- kmsynth summarise
+
+
+def _reviews_csv(path, consent: bool | None = None):
+    rows = [
+        ("A", "These tights are good and warm. I wore them to a wedding."),
+        ("A", "Good warm tights, good quality."),
+        ("A", "The tights are good and warm for winter."),
+        ("A", "The seams ripped after one wash, poor stitching."),
+        ("A", "Seams ripped after one wash: poor stitching on the seams."),
+        ("B", "Great pasta and friendly staff in this place."),
+        ("B", "Friendly staff and great pasta, slow service though."),
+        ("B", "How long is the wait for a table?"),
+    ]
+    frame = pd.DataFrame(rows, columns=["product", "review"])
+    frame.insert(0, "rid", [f"r{i}" for i in range(len(rows))])
+    if consent is not None:
+        frame["consent_to_quote"] = "yes" if consent else "no"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _run(tmp_path, *extra, consent=None) -> tuple[int, list[dict]]:
+    import json
+
+    from kmsynth.cli.main import main
+
+    src = _reviews_csv(tmp_path / "reviews.csv", consent)
+    out = tmp_path / "out" / "summary.jsonl"
+    code = main(
+        [
+            "summarise",
+            str(src),
+            "--out",
+            str(out),
+            "--text-col",
+            "review",
+            "--embedder",
+            "tfidf",
+            *extra,
+        ]
+    )
+    lines = [json.loads(x) for x in out.read_text("utf-8").splitlines()] if out.exists() else []
+    return code, lines
+
+
+def test_cli_summarise_groups_budget_and_ids(tmp_path) -> None:
+    code, lines = _run(
+        tmp_path,
+        "--group-col",
+        "product",
+        "--id-col",
+        "rid",
+        "--max-words",
+        "12",
+        "--verbatim-without-consent",
+        "allow",
+    )
+    assert code == 0 and [x["group"] for x in lines] == ["A", "B"]
+    texts = pd.read_csv(tmp_path / "reviews.csv")["review"].tolist()
+    for line in lines:
+        assert line["summary"] and sum(len(p["sentence"].split()) for p in line["summary"]) <= 12
+        for p in line["summary"]:
+            assert any(p["sentence"] in t for t in texts)  # verbatim
+            assert p["source_ids"][0].startswith("r") and p["support"] == len(p["source_ids"])
+            assert not p["sentence"].endswith("?")
+    assert oct((tmp_path / "out" / "summary.jsonl").stat().st_mode & 0o777) == "0o600"
+    code, lines = _run(tmp_path, "--verbatim-without-consent", "allow")
+    assert code == 0 and len(lines) == 1 and lines[0]["group"] is None
+
+
+def test_cli_summarise_respects_consent(tmp_path, capsys) -> None:
+    code, lines = _run(tmp_path, "--group-col", "product")  # no consent column: deny
+    assert code == 0 and all(x["summary"] == [] for x in lines)
+    assert "verbatim-without-consent allow" in capsys.readouterr().err
+    code, lines = _run(tmp_path, "--verbatim-without-consent", "allow", consent=False)
+    assert code == 0 and lines[0]["summary"] == []  # a consent column always decides
+    code, lines = _run(tmp_path, consent=True)
+    assert code == 0 and lines[0]["summary"]
+
+
+def test_cli_summarise_bad_input_exit_2(tmp_path, capsys) -> None:
+    code, _ = _run(tmp_path, "--group-col", "nope")
+    err = capsys.readouterr().err
+    assert code == 2 and "nope" in err and "Traceback" not in err
+    code, _ = _run(tmp_path, "--max-words", "0")
+    assert code == 2

@@ -57,6 +57,7 @@ from kmsynth.synthesis.keypoints import (  # noqa: F401
     points_text,
     describe_theme,
     theme_summaries,
+    summarise_groups,
 )
 from kmsynth.synthesis.trends import (  # noqa: F401
     month_of,
@@ -119,6 +120,7 @@ __all__ = [
     "points_text",
     "describe_theme",
     "theme_summaries",
+    "summarise_groups",
     "month_of",
     "previous_month",
     "months_up_to",

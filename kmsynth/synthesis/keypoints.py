@@ -35,6 +35,7 @@ __all__ = [
     "points_text",
     "describe_theme",
     "theme_summaries",
+    "summarise_groups",
 ]
 
 Gate = Literal["quote", "consent", "none"]
@@ -430,3 +431,30 @@ def theme_summaries(
             str(getattr(r, "keywords", "") or ""), size, pillar
         )
     return out
+
+
+def summarise_groups(
+    table: pd.DataFrame,
+    embedder: Embedder,
+    *,
+    group_col: str | None = None,
+    id_col: str = "doc_id",
+    text_col: str = "text",
+    summariser: KeyPointSummariser | None = None,
+) -> list[dict[str, Any]]:
+    """One summary per value of `group_col` (the whole table when None), groups in order of
+    first appearance: ``{"group": value or None, "summary": [KeyPoint.as_dict(), ...]}``."""
+    if group_col is None:
+        groups: dict[Any, list[str]] = {None: table[id_col].astype(str).tolist()}
+    else:
+        keys = table[group_col].astype("string").fillna("").tolist()
+        groups = {}
+        for key, pid in zip(keys, table[id_col].astype(str), strict=True):
+            groups.setdefault(key, []).append(pid)
+    numbered = {n: ids for n, ids in enumerate(groups.values())}
+    points = theme_key_points(
+        table, numbered, embedder, id_col=id_col, text_col=text_col, summariser=summariser
+    )
+    return [
+        {"group": key, "summary": [p.as_dict() for p in points[n]]} for n, key in enumerate(groups)
+    ]
