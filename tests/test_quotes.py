@@ -213,3 +213,25 @@ def test_consent_rule_without_a_consent_column_is_the_config() -> None:
     sources = Config().with_overrides({"privacy.quotable_sources": ["hub"]})
     assert consent_rule(plain, sources) == "sources"
     assert not with_consent(plain, sources)["quotable"].any()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This resonates with our experience.",
+        "This is a live question for us in Mozambique.",
+        "We are starting similar work in Nigeria this year.",
+        "Our team in Papua New Guinea is designing this now.",
+        "Coincido con lo planteado.",
+        "Estamos empezando un trabajo similar en Perú.",
+        "Happy to share our guidance note with anyone interested.",
+        "Très utile, merci.",
+    ],
+)
+def test_reactions_and_plans_are_small_talk(text: str) -> None:
+    assert is_courtesy(text)
+
+
+def test_statements_that_start_alike_are_not_small_talk() -> None:
+    assert not is_courtesy("This is useful when shelters are full and survivors wait.")
+    assert not is_courtesy("Shelters need predictable public funding.")
