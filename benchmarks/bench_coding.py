@@ -146,10 +146,10 @@ def part_pillars(embedder_name: str, cache: Path) -> None:
     import make_sample as ms
 
     rng = random.Random(ms.SEED)
-    posts = ms.make_posts(rng, ms.make_members(rng))
-    truth_topic = {}
+    members = ms.make_members(rng)
+    posts = ms.make_posts(rng, members)
     with tempfile.TemporaryDirectory() as d:
-        ms.plant_pii(rng, posts, [])
+        ms.plant_pii(rng, posts, members)
         ms.write_posts(rng, posts, Path(d) / "posts.csv")
     truth_topic = {p["id"]: p.get("topic") for p in posts}
     by_name = {p.name: f"p{p.id}" for p in pillars()}
