@@ -1,15 +1,15 @@
 """Curation: decisions made on one month still hold on the next; stale ones are reported."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from kmsynth.config import load_config
-from kmsynth.themes.curation import Curation, apply_curation
 from kmsynth.errors import InputError
 from kmsynth.report.sections import build_monthly_report
+from kmsynth.themes.curation import Curation, apply_curation
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,9 @@ def two_months(tmp_path_factory):
     d = tmp_path_factory.mktemp("cur")
     write_posts(d / "posts.csv", months=("2026-09", "2026-10"), per_month=120, seed=4)
     cfg_file = d / "kmsynth.yml"
-    cfg_file.write_text("data:\n  posts: posts.csv\nembedding:\n  embedder: tfidf\n  cache_dir: cache\n")
+    cfg_file.write_text(
+        "data:\n  posts: posts.csv\nembedding:\n  embedder: tfidf\n  cache_dir: cache\n"
+    )
     return d, cfg_file
 
 
@@ -34,8 +36,10 @@ def test_rename_and_merge_hold_next_month(two_months) -> None:
     cur.merge([ids[1], ids[2]], into=ids[1], by="analyst", why="near duplicates")
     assert Curation.load(d / "curation.yml").decisions == cur.decisions  # round trip
 
-    octo = build_monthly_report("2026-10", load_config(cfg_file), state_dir=state, curation=d / "curation.yml")
-    labels = dict(zip(octo.themes["theme_id"], octo.themes["label"]))
+    octo = build_monthly_report(
+        "2026-10", load_config(cfg_file), state_dir=state, curation=d / "curation.yml"
+    )
+    labels = dict(zip(octo.themes["theme_id"], octo.themes["label"], strict=False))
     assert labels.get(ids[0]) == "Shelters and safe accommodation"
     assert ids[2] not in labels and ids[1] in labels
     assert "Shelters and safe accommodation" in octo.section_themes()  # the report shows it
@@ -45,11 +49,11 @@ def test_rename_and_merge_hold_next_month(two_months) -> None:
 def test_split_is_reproducible_and_stale_decisions_are_reported(two_months) -> None:
     d, cfg_file = two_months
     rep = build_monthly_report("2026-10", load_config(cfg_file), state_dir=d / "state2")
-    from kmsynth.embed.embedders import get_embedder
-    from kmsynth.themes.model import fit_themes
-
     # a fitted result with embeddings, from the same posts
     import pandas as pd
+
+    from kmsynth.embed.embedders import get_embedder
+    from kmsynth.themes import fit_themes
 
     posts = pd.read_csv(d / "posts.csv")
     e = get_embedder("tfidf")

@@ -15,9 +15,11 @@ from kmsynth.embed.embedders import (  # noqa: F401
     embedder_from_config,
 )
 from kmsynth.embed.choose import AUTO_SHARE, AutoEmbedder, EmbedderChoice, choose_embedder
+from kmsynth.embed.fake import FakeEmbedder  # noqa: F401
 from kmsynth.embed.multilingual import MultilingualEmbedder
 
 __all__ = [
+    "FakeEmbedder",
     "AUTO_SHARE",
     "AutoEmbedder",
     "EmbedderChoice",

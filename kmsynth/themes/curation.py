@@ -15,6 +15,7 @@ it diffs well under version control.
         at: '2026-11-02'
         why: clearer for the brief
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,7 +30,8 @@ import pandas as pd
 import yaml
 
 from kmsynth.errors import InputError
-from kmsynth.themes.model import OUTLIER, ThemeResult, make_label, pillar_label
+from kmsynth.themes.pillars import pillar_label
+from kmsynth.themes.result import OUTLIER, ThemeResult
 
 ACTIONS = {
     "rename": ("theme", "label"),
@@ -50,20 +52,25 @@ class Outcome:
     excluded_quotes: set[str] = field(default_factory=set)
 
     def messages(self) -> list[str]:
-        return [f"curation decision {i + 1} ({d['action']} theme {d.get('theme', d.get('themes', d.get('post')))}) "
-                f"no longer applies: {why}" for i, (d, why) in enumerate(self.stale)]
+        return [
+            f"curation decision {i + 1} ({d['action']} theme "
+            f"{d.get('theme', d.get('themes', d.get('post')))}) no longer applies: {why}"
+            for i, (d, why) in enumerate(self.stale)
+        ]
 
 
 class Curation:
     """The decisions in one curation file. Methods that add a decision save the file at once."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, decisions: list[dict] | None = None):
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, decisions: list[dict] | None = None
+    ):
         self.path = Path(path) if path else None
         self.decisions: list[dict[str, Any]] = list(decisions or [])
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Curation":
-        """Read and validate a curation file (a missing file is an empty curation)."""
+    def load(cls, path: str | os.PathLike[str]) -> Curation:
+        """Read and validate a curation file (a missing or empty file: no decisions yet)."""
         p = Path(path)
         if not p.is_file():
             return cls(p, [])
@@ -71,20 +78,37 @@ class Curation:
             raw = yaml.safe_load(p.read_text("utf-8")) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise InputError("the curation file is not valid YAML", file=str(p),
-                             row=(mark.line + 1) if mark else None) from None
+            raise InputError(
+                "the curation file is not valid YAML",
+                file=str(p),
+                row=(mark.line + 1) if mark else None,
+            ) from None
+        if raw == {} or (
+            isinstance(raw, dict) and set(raw) == {"decisions"} and raw["decisions"] in (None, [])
+        ):
+            return cls(p, [])  # an empty file or `decisions:` with nothing under it
         items = raw.get("decisions") if isinstance(raw, dict) else None
         if items is None or not isinstance(items, list):
-            raise InputError("the curation file needs a list under 'decisions'", file=str(p),
-                             hint="see kmsynth/curation.py for the format")
+            raise InputError(
+                "the curation file needs a list under 'decisions'",
+                file=str(p),
+                hint="see README.md, section 'Curating themes', for the format",
+            )
         for i, d in enumerate(items, start=1):
             if not isinstance(d, dict) or d.get("action") not in ACTIONS:
-                raise InputError(f"decision {i} has no known action", file=str(p), column="action",
-                                 hint="one of: " + ", ".join(ACTIONS))
+                raise InputError(
+                    f"decision {i} has no known action",
+                    file=str(p),
+                    column="action",
+                    hint="one of: " + ", ".join(ACTIONS),
+                )
             missing = [k for k in ACTIONS[d["action"]] if k not in d]
             if missing:
-                raise InputError(f"decision {i} ({d['action']}) lacks {', '.join(missing)}",
-                                 file=str(p), column=missing[0])
+                raise InputError(
+                    f"decision {i} ({d['action']}) lacks {', '.join(missing)}",
+                    file=str(p),
+                    column=missing[0],
+                )
         return cls(p, items)
 
     def sha256(self) -> str | None:
@@ -96,8 +120,12 @@ class Curation:
         if self.path is None:
             raise ValueError("this curation has no file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = "# kmsynth curation: decisions re-applied to every run (newest last)\n" + yaml.safe_dump(
-            {"decisions": self.decisions}, sort_keys=False, allow_unicode=True, width=100)
+        text = (
+            "# kmsynth curation: decisions re-applied to every run (newest last)\n"
+            + yaml.safe_dump(
+                {"decisions": self.decisions}, sort_keys=False, allow_unicode=True, width=100
+            )
+        )
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(self.path)
@@ -129,7 +157,9 @@ class Curation:
         return self._add("exclude_quote", by, why, post=str(post))
 
 
-def apply_curation(result: ThemeResult, curation: Curation | None, *, seed: int = 42) -> tuple[ThemeResult, Outcome]:
+def apply_curation(
+    result: ThemeResult, curation: Curation | None, *, seed: int = 42
+) -> tuple[ThemeResult, Outcome]:
     """Apply the decisions in order to a result whose ids are stable; returns a new result."""
     outcome = Outcome()
     if curation is None or not curation.decisions:
@@ -199,7 +229,9 @@ def apply_curation(result: ThemeResult, curation: Curation | None, *, seed: int 
                 new_ids.append(tid)
                 a.loc[a.index[idx[parts == part]], "theme_id"] = tid
                 if tid != t:
-                    themes.loc[tid] = pd.Series(dict(base, theme_id=tid, label=f"{base['label']} ({rank + 1})"))
+                    themes.loc[tid] = pd.Series(
+                        dict(base, theme_id=tid, label=f"{base['label']} ({rank + 1})")
+                    )
                 else:
                     themes.loc[t, "label"] = f"{base['label']} (1)"
             for tid in new_ids:
@@ -220,13 +252,18 @@ def apply_curation(result: ThemeResult, curation: Curation | None, *, seed: int 
         outcome.applied.append(d)
     themes = themes.reset_index(drop=True)
     themes = themes[themes["size"] > 0].sort_values(["size", "theme_id"], ascending=[False, True])
-    new = ThemeResult(themes=themes.reset_index(drop=True), assignments=a, embeddings=emb,
-                      centroids={t: v for t, v in cents.items() if t in set(themes["theme_id"])},
-                      outlier_share=result.outlier_share,
-                      outlier_share_final=float((a["theme_id"] == OUTLIER).mean()),
-                      params=result.params | {"curation_sha256": curation.sha256()},
-                      timings=result.timings, embedder_id=result.embedder_id)
+    new = ThemeResult(
+        themes=themes.reset_index(drop=True),
+        assignments=a,
+        embeddings=emb,
+        centroids={t: v for t, v in cents.items() if t in set(themes["theme_id"])},
+        outlier_share=result.outlier_share,
+        outlier_share_final=float((a["theme_id"] == OUTLIER).mean()),
+        params=result.params | {"curation_sha256": curation.sha256()},
+        timings=result.timings,
+        embedder_id=result.embedder_id,
+    )
     return new, outcome
 
 
-__all__ = ["Curation", "Outcome", "apply_curation", "make_label"]
+__all__ = ["Curation", "Outcome", "apply_curation"]

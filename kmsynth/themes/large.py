@@ -11,45 +11,61 @@
 `kmsynth.ingest.client_for("local")` starts a LocalCluster (one worker per core, one thread
 each); any other value is a scheduler address ("tcp://host:8786").
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from kmsynth.embed import Embedder
+
 log = logging.getLogger(__name__)
 
 
-def _embed_part(texts: list[str], embedder) -> np.ndarray:
+def _embed_part(texts: list[str], embedder: Embedder) -> np.ndarray:
     return embedder.encode(texts)
 
 
-def embed_distributed(texts: Sequence[str], embedder, client, *, partition_size: int = 5000) -> np.ndarray:
+def embed_distributed(
+    texts: Sequence[str], embedder: Embedder, client, *, partition_size: int = 5000
+) -> np.ndarray:
     """Embed on the workers, partition by partition; the embedder (with its disk cache) is
     shipped to each worker, so cached texts are read, not recomputed."""
     texts = [str(t) for t in texts]
     if not texts:
         return embedder.encode([])
-    chunks = [texts[i:i + partition_size] for i in range(0, len(texts), partition_size)]
+    chunks = [texts[i : i + partition_size] for i in range(0, len(texts), partition_size)]
     from functools import partial
 
     futures = client.map(partial(_embed_part, embedder=embedder), chunks, pure=False)
     return np.vstack(client.gather(futures)).astype(np.float32)
 
 
-def fit_themes_large(texts: Sequence[str], ids: Sequence[str] | None = None, *, embeddings: np.ndarray,
-                     embedder=None, sample_size: int = 50_000, strata: Sequence[str] | None = None,
-                     seed: int = 42, **kw):
+def fit_themes_large(
+    texts: Sequence[str],
+    ids: Sequence[str] | None = None,
+    *,
+    embeddings: np.ndarray,
+    embedder: Embedder | None = None,
+    sample_size: int = 50_000,
+    strata: Sequence[str] | None = None,
+    seed: int = 42,
+    **kw,
+):
     """Themes for any corpus size: a full fit up to `sample_size` texts; above it, fit on a
     seeded sample (proportional to each stratum) and assign the rest to the nearest centroid."""
-    from kmsynth.themes.model import OUTLIER, ThemeResult, fit_themes
+    from kmsynth.themes.model import fit_themes
+    from kmsynth.themes.result import OUTLIER, ThemeResult
 
     n = len(texts)
     ids = [str(i) for i in (ids if ids is not None else range(1, n + 1))]
     if n <= sample_size:
-        return fit_themes(list(texts), ids, embedder=embedder, embeddings=embeddings, seed=seed, **kw)
+        return fit_themes(
+            list(texts), ids, embedder=embedder, embeddings=embeddings, seed=seed, **kw
+        )
     rng = np.random.default_rng(seed)
     if strata is not None:
         s = pd.Series(list(strata))
@@ -60,17 +76,42 @@ def fit_themes_large(texts: Sequence[str], ids: Sequence[str] | None = None, *, 
         sample = np.sort(np.asarray(pick))
     else:
         sample = np.sort(rng.choice(n, size=sample_size, replace=False))
-    res = fit_themes([texts[i] for i in sample], [ids[i] for i in sample], embedder=embedder,
-                     embeddings=embeddings[sample], seed=seed, **kw)
+    res = fit_themes(
+        [texts[i] for i in sample],
+        [ids[i] for i in sample],
+        embedder=embedder,
+        embeddings=embeddings[sample],
+        seed=seed,
+        **kw,
+    )
     theme, sim = res.transform(embeddings)
-    in_sample = dict(zip(res.assignments["doc_id"], zip(res.assignments["theme_id"], res.assignments["probability"])))
-    tid = np.array([in_sample[i][0] if i in in_sample else t for i, t in zip(ids, theme)])
-    prob = np.array([in_sample[i][1] if i in in_sample else max(0.0, float(p)) for i, p in zip(ids, sim)])
+    in_sample = dict(
+        zip(
+            res.assignments["doc_id"],
+            zip(res.assignments["theme_id"], res.assignments["probability"], strict=True),
+            strict=True,
+        )
+    )
+    tid = np.array(
+        [in_sample[i][0] if i in in_sample else t for i, t in zip(ids, theme, strict=True)]
+    )
+    prob = np.array(
+        [
+            in_sample[i][1] if i in in_sample else max(0.0, float(p))
+            for i, p in zip(ids, sim, strict=True)
+        ]
+    )
     assignments = pd.DataFrame({"doc_id": ids, "theme_id": tid, "probability": np.round(prob, 4)})
     themes = res.themes.copy()
     themes["size"] = themes["theme_id"].map(pd.Series(tid).value_counts()).fillna(0).astype(int)
-    return ThemeResult(themes=themes.sort_values("size", ascending=False).reset_index(drop=True),
-                       assignments=assignments, embeddings=embeddings, centroids=res.centroids,
-                       outlier_share=res.outlier_share, outlier_share_final=float((tid == OUTLIER).mean()),
-                       params=res.params | {"strategy": "sample+assign", "sample_size": sample_size, "n_docs": n},
-                       timings=res.timings, embedder_id=res.embedder_id)
+    return ThemeResult(
+        themes=themes.sort_values("size", ascending=False).reset_index(drop=True),
+        assignments=assignments,
+        embeddings=embeddings,
+        centroids=res.centroids,
+        outlier_share=res.outlier_share,
+        outlier_share_final=float((tid == OUTLIER).mean()),
+        params=res.params | {"strategy": "sample+assign", "sample_size": sample_size, "n_docs": n},
+        timings=res.timings,
+        embedder_id=res.embedder_id,
+    )
