@@ -306,6 +306,7 @@ def real_posts(tmp: Path, n: int, xlsx_n: int = 5000) -> None:
         f"{t_km:6.2f} s ({t_km / t_pd:.1f}x), {loaded.ledger.summary()}; "
         f"{int(same.sum()):,} texts identical to pandas'; excluded: {loaded.ledger.reasons()}"
     )
+    stray_quotes(tmp, df["text"].head(3000).tolist())
     x = tmp / "20ng.xlsx"
     illegal = "[\x00-\x08\x0b\x0c\x0e-\x1f]"  # characters XLSX cannot hold
     small = df.head(xlsx_n).assign(text=lambda d: d["text"].str.replace(illegal, "", regex=True))
@@ -316,6 +317,40 @@ def real_posts(tmp: Path, n: int, xlsx_n: int = 5000) -> None:
         f"  XLSX pandas.read_excel (openpyxl) {t_pd:6.2f} s {len(plain):,} rows | kmsynth "
         f"load_table (calamine) {t_km:6.2f} s ({t_km / t_pd:.2f}x), {loaded.ledger.summary()}"
     )
+
+
+def stray_quotes(tmp: Path, texts: list[str], trials: int = 40, seed: int = 0) -> None:
+    """Stray quotes put into real posts (one per file: a quoted field left open, or a quote
+    opened): how many files are refused with the line, how many lose rows silently."""
+    import csv
+    import io
+
+    from kmsynth.errors import InputError
+    from kmsynth.ingest import load_table
+
+    texts = [t.replace('"', "'") for t in texts]  # the injected quote is the only stray one
+    rng = random.Random(seed)
+    res = {"refused": 0, "rows lost silently": 0, "read whole": 0}
+    for _ in range(trials):
+        k = rng.randrange(len(texts) - 3)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["id", "text"])
+        for i, t in enumerate(texts):
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow([str(i + 1), t])
+            line = row.getvalue()
+            if i == k:  # drop the closing quote, or open one that never closes
+                line = line[:-2] + "\n" if line.endswith('"\n') else line.replace(",", ',"', 1)
+            buf.write(line)
+        p = tmp / "stray.csv"
+        p.write_text(buf.getvalue(), encoding="utf-8")
+        try:
+            lo = load_table("documents", p, id_col="id", text_col="text")
+            res["rows lost silently" if lo.ledger.rows_read < len(texts) else "read whole"] += 1
+        except InputError:
+            res["refused"] += 1
+    print(f"  stray quotes put into {trials} copies of the first {len(texts):,} posts: {res}")
 
 
 def _read_big_xlsx(path: str, how: str, queue) -> None:

@@ -114,6 +114,61 @@ def test_stray_quote_swallowing_rows_that_closes_later_is_caught(tmp_path: Path)
     assert "line 3" in str(err.value) and "separate rows" in str(err.value)
 
 
+def test_stray_quote_is_caught_when_the_ids_are_not_the_first_column(tmp_path: Path) -> None:
+    # dates repeat and texts have no digits: only the third column looks like ids
+    rows = [
+        "created_at,text,post_id\n",
+        "2026-05-01,fine words,A-1\n",
+        '2026-05-01,"She said ""stop"" and left,A-2\n',
+    ]
+    rows += [f"2026-05-01,some words here,A-{i}\n" for i in range(3, 7)]
+    rows += ['2026-05-01,"a quoted, proper text",A-7\n', "2026-05-01,last words,A-8\n"]
+    p = tmp_path / "p.csv"
+    p.write_text("".join(rows), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_table("posts", p)
+    assert "line 3" in str(err.value) and "separate rows" in str(err.value)
+
+
+def test_paragraphs_starting_with_a_number_and_a_comma_are_data(tmp_path: Path) -> None:
+    # seen in 20 Newsgroups: "68060, which is supposedly the next in the 680x0 lineup."
+    texts = [f"post {i}\n\nnothing, special, here" for i in range(1, 31)]
+    texts[4] = "About chips.\n68060, which is supposedly the next in the lineup.\nBye"
+    texts[9] = "A list.\n25, the number of shelters, grew.\n3, not 4, closed"
+    with (tmp_path / "d.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([str(i), t] for i, t in enumerate(texts, start=1))
+    loaded = load_table("documents", tmp_path / "d.csv", id_col="id")
+    assert loaded.table["text"].tolist() == texts
+
+
+def test_stray_quote_closed_by_the_next_rows_quote_is_caught(tmp_path: Path) -> None:
+    # in comma-rich exports every text is quoted: a stray quote swallows one line only
+    with (tmp_path / "p.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(EIGHT)
+        for i in range(1, 11):
+            w.writerow(
+                [
+                    str(i),
+                    f"Text {i}, with commas, as posts have",
+                    "2026-05-01",
+                    f"Member {i}",
+                    "Africa",
+                    "Kenya",
+                    "en",
+                    f"Thread {i}",
+                ]
+            )
+    lines = (tmp_path / "p.csv").read_text(encoding="utf-8").split("\n")
+    lines[4] = lines[4].replace('"Text 4, with commas, as posts have"', '"Text 4 said ""hi')
+    (tmp_path / "p.csv").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_table("posts", tmp_path / "p.csv")
+    assert "line 5" in str(err.value)
+
+
 # ------------------------------------------------------------------------------------------
 # Item 2: an XLSX is read to its real last row whatever its <dimension> tag says
 

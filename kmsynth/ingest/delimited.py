@@ -262,56 +262,95 @@ def _last_record_text(text: str, start: int) -> str:
     return text[cut + 1 :]
 
 
-def _id_shape(value: str) -> frozenset[str]:
-    return frozenset("d" if c.isdigit() else "l" if c.isalpha() else c for c in set(value))
+def _id_shape(value: str) -> str:
+    """Runs of character classes: 'P-000123' -> 'A-d', '386DX33' -> 'dAd', '42' -> 'd'."""
+    out = []
+    for c in value:
+        k = "d" if c.isdigit() else ("A" if c.isupper() else "a") if c.isalpha() else c
+        if not out or out[-1] != k:
+            out.append(k)
+    return "".join(out)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _number(value: str) -> int:
+    """The last run of digits of an id ('P-0042' -> 42)."""
+    return int(_DIGITS.findall(value)[-1])
 
 
 @dataclass(frozen=True)
 class _IdLook:
-    """What the first column's values look like: character-class shapes, lengths, and a
-    pattern finding inner lines that start with such a value and a delimiter."""
+    """What the id column's values look like: character-class shapes, lengths, the range of
+    their numbers, and a pattern finding inner lines with such a value where the id goes."""
 
-    shapes: frozenset[frozenset[str]]
-    lo: int
-    hi: int
+    shapes: frozenset[str]
+    lengths: tuple[int, int]
+    numbers: tuple[int, int]
     line_start: re.Pattern[str]
 
     def matches(self, value: str, ids: set[str]) -> bool:
+        """A value shaped like the ids, in their range, and not one of them (a swallowed id)."""
+        (lo, hi), (nlo, nhi) = self.lengths, self.numbers
         return (
-            self.lo <= len(value) <= self.hi
+            lo <= len(value) <= hi
             and value not in ids
-            and (_id_shape(value) in self.shapes)
+            and _id_shape(value) in self.shapes
+            and nlo <= _number(value) <= nhi
         )
 
 
-def _looks_like_ids(values: list[str], delim: str) -> _IdLook | None:
-    """The common shapes (with digits) of the first column's values, or None when they vary."""
+def _looks_like_ids(values: list[str], delim: str, position: int = 0) -> _IdLook | None:
+    """The common shapes (with digits) of one column's values, or None when they vary.
+
+    The pattern finds inner lines whose field at `position` has such a shape."""
     vals = [v.strip() for v in values if 0 < len(v.strip()) <= 40]
     of = [_id_shape(v) for v in vals]
-    counts: dict[frozenset[str], int] = {}
+    counts: dict[str, int] = {}
     for s in of:
         counts[s] = counts.get(s, 0) + 1
     common = frozenset(s for s, c in counts.items() if "d" in s and c >= max(2, 0.1 * len(vals)))
     if not common:
         return None
-    lens = [len(v) for v, s in zip(vals, of, strict=True) if s in common]
+    alike = [v for v, s in zip(vals, of, strict=True) if s in common]
+    lengths = (min(map(len, alike)), max(map(len, alike)))
+    numbers = (min(map(_number, alike)), max(map(_number, alike)))
     chars = {c for s in common for c in s}
-    parts = ["[0-9]"] + (["[^\\W\\d_]"] if "l" in chars else [])
-    parts += [re.escape(c) for c in sorted(chars - {"d", "l"})]
+    parts = ["[0-9]"] + (["[^\\W\\d_]"] if chars & {"A", "a"} else [])
+    parts += [re.escape(c) for c in sorted(chars - {"d", "A", "a"})]
     value = "((?:" + "|".join(parts) + ")+)"
-    line_start = re.compile('\n[ "]*' + value + '[ "]*' + re.escape(delim))
-    return _IdLook(common, min(lens), max(lens), line_start)
+    d = re.escape(delim)
+    skip = f'(?:"[^"\\n]*"|[^{d}\\n]*){d}' * position  # the fields before it
+    line_start = re.compile("\\n" + skip + '[ "]*' + value + '(?=[ "]*(?:' + d + "|\\n|$))")
+    return _IdLook(common, lengths, numbers, line_start)
 
 
-def _swallowed(cell: str, delim: str, ncol: int, ids: set[str], look: _IdLook) -> int:
-    """How many inner lines of a field look like rows of the file (an id, then the fields)."""
+def _swallowed(
+    cell: str, delim: str, ncol: int, ids: set[str], look: _IdLook, extra_fields: bool
+) -> int:
+    """How many inner lines of a field look like rows of the file: an id where ids go, then
+    the row's fields (inside the field, or after it when the stray quote closed on that line)."""
     hits = 0
     for m in look.line_start.finditer(cell):
         end = cell.find("\n", m.end())
         line = cell[m.start() + 1 : end if end >= 0 else len(cell)]
-        if line.count(delim) >= ncol - 1 and look.matches(m.group(1), ids):
+        fields = line.count(delim) >= ncol - 1 or (end < 0 and extra_fields)
+        if fields and look.matches(m.group(1), ids):
             hits += 1
     return hits
+
+
+def _id_column(body: list[list[str]], ncol: int, delim: str) -> tuple[_IdLook | None, set[str]]:
+    """The first column of unique, alike values (the ids, wherever they are), and its values."""
+    for j in range(ncol):
+        vals = [rec[j].strip() if j < len(rec) else "" for rec in body]
+        ids = set(vals)
+        if len(ids) >= 0.95 * len(vals):
+            look = _looks_like_ids(vals, delim, j)
+            if look is not None:
+                return look, ids
+    return None, set()
 
 
 def check_quotes(
@@ -331,13 +370,13 @@ def check_quotes(
         )
     ncol = len(header)
     multi = [i for i, rec in enumerate(body) if any("\n" in c for c in rec[:ncol])]
-    look = _looks_like_ids([rec[0] for rec in body], delim) if ncol >= 2 and multi else None
+    look, ids = _id_column(body, ncol, delim) if ncol >= 2 and multi else (None, set())
     if look is None:
         return
-    ids = {rec[0].strip() for rec in body}
     for i in multi:
         for j, cell in enumerate(body[i][:ncol]):
-            hit = _swallowed(cell, delim, ncol, ids, look) if "\n" in cell else 0
+            extra = len(body[i]) > ncol
+            hit = _swallowed(cell, delim, ncol, ids, look, extra) if "\n" in cell else 0
             if hit:
                 _raise_stray(
                     body[i],

@@ -85,8 +85,11 @@ def protect_rows(
     """The per-row work of `prepare` on one block of rows: redact, pseudonymise, languages.
 
     `names` holds every author of the whole table (and the block-list), and `common` the name
-    parts the whole table uses as ordinary words, so every block is redacted alike.
+    parts the whole table uses as ordinary words, so every block is redacted alike. Languages
+    come first: whether a name part is a common word depends on the post's language.
     """
+    if text_col:
+        part = fill_languages(part, text_col)
     prot = protect_table(
         part,
         free_text,
@@ -96,8 +99,7 @@ def protect_rows(
         quotable_sources=quotable_sources,
         common=common,
     )
-    table = fill_languages(prot.table, text_col) if text_col else prot.table
-    return table, prot.redactions
+    return prot.table, prot.redactions
 
 
 def _on_workers(
