@@ -122,3 +122,15 @@ def test_blocks_redact_like_the_whole_table() -> None:
         for i in range(0, len(df), 2)
     ]
     assert pd.concat(parts)["text"].tolist() == whole["text"].tolist()
+
+
+def test_protect_table_uses_each_post_language() -> None:
+    df = pd.DataFrame(
+        {
+            "text": ["Ella dijo que el refugio está lleno", "Ella said the shelter is full"],
+            "language": ["es", "en"],
+            "author": ["Ella Fitzgerald", "Someone Else"],
+        }
+    )
+    out = protect_table(df, ["text"], key=b"k").table["text"].tolist()
+    assert out == ["Ella dijo que el refugio está lleno", "[NAME] said the shelter is full"]
