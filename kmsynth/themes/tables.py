@@ -10,9 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmsynth.embed import Embedder
 from kmsynth.protect import make_private_dir, suppress_small_cells, write_csv
-from kmsynth.text import sentence_texts
 from kmsynth.themes.labels import shared_language_mix
 from kmsynth.themes.result import OUTLIER, ThemeResult
 
@@ -163,26 +161,3 @@ def write_theme_outputs(
     )
     write_csv(a, out / "assignments.csv", index=False)
     return {"themes": out / "themes.csv", "assignments": out / "assignments.csv"}
-
-
-def simple_summaries(
-    result: ThemeResult,
-    texts_by_id: pd.Series,
-    embedder: Embedder | None = None,
-    max_chars: int = 280,
-) -> dict[int, str]:
-    """theme -> the sentence of its three most representative documents nearest the centroid
-    (the first one without an embedder). Verbatim: to be replaced by the one summariser of
-    kmsynth.synthesis (issue 12); deleted once no caller is left."""
-    out: dict[int, str] = {}
-    for r in result.themes.itertuples(index=False):
-        cands = []
-        for did in r.representative_ids[:3]:
-            text = str(texts_by_id.get(did, ""))
-            cands.extend(s for s in sentence_texts(text) if 20 <= len(s) <= max_chars)
-        best = 0
-        cent = result.centroids.get(int(r.theme_id))
-        if embedder is not None and cent is not None and len(cands) > 1:
-            best = int(np.argmax(embedder.encode(cands) @ cent))
-        out[int(r.theme_id)] = cands[best] if cands else ""
-    return out
