@@ -41,6 +41,9 @@ R = Redactor()
         ("call 555 0198 tonight", "[PHONE]", "0198"),
         ("call 555-0198 tonight", "[PHONE]", "0198"),
         ("ring her on 555.0198", "[PHONE]", "0198"),
+        ("phone 706 542-0358 today", "[PHONE]", "706"),
+        ("Phone.(800) 669 9165 support", "[PHONE]", "800"),
+        ("Local (09) 380 3272.", "[PHONE]", "09"),
     ],
 )
 def test_issue_misses_are_redacted(text: str, placeholder: str, gone: str) -> None:
@@ -76,6 +79,7 @@ ORDINARY = [
     "phase 2 of 3, 45 of 120 districts",
     "Population 45,000,000 (2022 census)",
     "we will live: stream at noon",
+    "a total of 81000000 in the fund",
 ]
 
 

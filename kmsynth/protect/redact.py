@@ -90,7 +90,11 @@ _PHONE_LOCAL = re.compile(
     r"|(?<![\w/.,$€£])\d{2}(?:\s\d{2}){4}(?![\w%])"
 )
 # a seven-digit local number: "555 0198", "555-0198", "555.0198"
-_PHONE_SHORT = re.compile(r"(?<![\w/.,$€£#+\-])(\d{3})([ .\-])(\d{4})(?![\w%/]|[.,]\d)")
+_PHONE_SHORT = re.compile(
+    r"(?:(?<![\w/,$€£#+\-])(\(\d{1,4}(?: \d{1,2})?\) ?)"  # an area code: "(09) ", "(41 1) "
+    r"|(?<![\w/.,$€£#+\-])(\d{3}[ .\-])?)"  # or "706 ", or none
+    r"(\d{3})([ .\-])(\d{4})(?![\w%/]|[.,]\d)"
+)
 _PHONE_WORDS = re.compile(
     r"(?:call|tel|phone|ring|dial|text|sms|whats ?app|mobile|cell|line|number|contact|"
     r"n[uú]mero|tel[eé]fono|llam|celular|appel|t[eé]l[eé]phone|portable|ligue|telefone)\W*"
@@ -160,9 +164,11 @@ def _keep_short_phone(m: re.Match, text: str) -> bool:
     # "555 0198" is a phone; "555-0198" too unless it reads as a range of counts
     if _amount(text, m.start(), m.end()):
         return True
-    if m.group(2) == " " and _YEAR.match(m.group(3)):
+    if m.group(1) or m.group(2):
+        return False  # with an area code: "706 542-0358", "(09) 380 3272"
+    if m.group(4) == " " and _YEAR.match(m.group(5)):
         return True  # "120 2023": a count, then a year
-    if m.group(2) == " " or m.group(3).startswith("0"):
+    if m.group(4) == " " or m.group(5).startswith("0"):
         return False
     return not _PHONE_WORDS.search(text[max(0, m.start() - 40) : m.start()])
 
@@ -181,6 +187,8 @@ def _keep_eight(m: re.Match, text: str) -> bool:
     y, mo, d = int(s[:4]), int(s[4:6]), int(s[6:])
     if 1900 <= y <= 2099 and 1 <= mo <= 12 and 1 <= d <= 31:
         return True  # a date written YYYYMMDD
+    if s.endswith("0000"):
+        return True  # a round number (81000000) is an amount, not an id
     return _amount(text, m.start(), m.end())
 
 
