@@ -370,3 +370,84 @@ def test_notebooks_use_the_kernel_make_lab_registers() -> None:
     assert KERNEL == registered
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         assert json.loads(nb.read_text("utf-8"))["metadata"]["kernelspec"]["name"] == registered, nb
+
+
+@pytest.mark.slow
+def test_pip_install_then_demo_from_any_folder(tmp_path: Path) -> None:
+    """`pip install .` (a wheel, not editable) into a fresh venv; `kmsynth demo` elsewhere."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import sysconfig
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(
+        ROOT / "kmsynth",
+        src / "kmsynth",
+        ignore=shutil.ignore_patterns("__pycache__", ".kmsynth-cache", "*.pyc"),
+    )
+    run = {"capture_output": True, "text": True, "timeout": 600}
+    wheel = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "whl"),
+            str(src),
+        ],
+        **run,
+    )
+    assert wheel.returncode == 0, wheel.stderr[-2000:]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, **run)
+    py = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        **run,
+    ).stdout.strip()
+    # the dependencies come from this environment's site-packages (nothing is downloaded)
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    whl = next((tmp_path / "whl").glob("kmsynth-*.whl"))
+    inst = subprocess.run(
+        [str(py), "-m", "pip", "install", "--no-deps", "--no-index", str(whl)], **run
+    )
+    assert inst.returncode == 0, inst.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # nbconvert's templates are data files of the environment that holds nbconvert
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+    where = subprocess.run(
+        [str(py), "-c", "import kmsynth; print(kmsynth.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        check=True,
+        **run,
+    ).stdout
+    assert where.startswith(str(venv)), where  # the installed copy, not the source tree
+    kmsynth = str(venv / "bin" / "kmsynth")
+    version = subprocess.run([kmsynth, "--version"], cwd=elsewhere, env=env, **run)
+    assert version.stdout.startswith("kmsynth 0.")
+    cache = Path.home() / ".cache" / "kmsynth"  # shared with `make demo`: embeddings reused
+    demo = subprocess.run(
+        [kmsynth, "demo", "--out", "out", "--cache", str(cache)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    page = elsewhere / "out" / "2026-10" / "index.html"
+    assert page.is_file() and "Themes of the month" in page.read_text("utf-8")
+    assert not list(Path(site, "kmsynth").rglob(".kmsynth-cache"))  # nothing written in the package

@@ -145,7 +145,7 @@ def _wait(
             if on_stage is not None:
                 done = executed_sections(output)
                 if len(done) > shown:
-                    on_stage("notebook", sections=f"{len(done)} done (last: {done[-1]})")
+                    on_stage(f"notebook: {', '.join(done[shown:])} done ({len(done)} sections)")
                     shown = len(done)
             time.sleep(0.5)
     except BaseException:  # the parent is stopped (Ctrl-C, SIGTERM): end the child with it
