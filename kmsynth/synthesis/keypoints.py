@@ -96,13 +96,19 @@ def _stemmer(lang: str) -> Any:
     return snowballstemmer.stemmer(_STEMMERS[lang]) if lang in _STEMMERS else None
 
 
+@lru_cache(maxsize=200_000)
+def _stem(lang: str, word: str) -> str:
+    stem = _stemmer(lang)
+    return stem.stemWord(word) if stem else word
+
+
+@lru_cache(maxsize=100_000)
 def _content_words(text: str, lang: str, bigrams: bool = False) -> frozenset[str]:
     """Stems of the words that carry content (stop words out), in the sentence's language;
     with `bigrams`, also pairs of adjacent words of which one carries content."""
     stop = stop_words(lang or None)
     tokens = _TOKEN.findall(fold(text))
-    stem = _stemmer(lang)
-    stems = stem.stemWords(tokens) if stem else tokens
+    stems = [_stem(lang, t) for t in tokens]
     out = {x for t, x in zip(tokens, stems, strict=True) if t not in stop}
     if bigrams:
         out.update(
