@@ -4,6 +4,8 @@ otherwise run: a block-list split into words (every part of every author's name 
 
 - 20 Newsgroups (real posts; authors from the From: line, a mix of real names and user names
   such as "mathew" or "dyer"), a seeded subsample of --n posts, the authors as block-list.
+- contacts and ids written as issue 13 item 7 saw them, against regexes pasted from a how-to;
+  the years, percentages, amounts and dates of real texts must survive.
 - r/AskParents sentences (real Reddit text) with --handles Reddit-style handles built from the
   corpus's own frequent words ("Never_Stop_Smiling", "One_Quit_6653"): every replacement there
   is a false one, since these sentences name none of them.
@@ -18,6 +20,9 @@ Measured (3,000 posts, 2,141 authors; 10,594 sentences, 300 handles; 2 shared co
       kmsynth: 16,940 replaced, 3,538 ordinary, surnames 5,670/6,007, 180 texts/s
       (the 30 surnames kept are ordinary words alone: Rose, Sharp, Stone, Lane, Marks)
 AskParents  plain: 4,200 replaced (4,192 ordinary); kmsynth: 0.
+Contacts and ids (20 planted; 4,000 real texts: 2,000 20ng + 2,000 NHS FFT):
+      plain regexes: 8/20 caught, 2,141/2,446 years/percentages/amounts/dates kept, 4,108 texts/s
+      kmsynth: 20/20 caught, 2,420/2,446 kept (the rest sit in phone numbers), 773 texts/s
 
     python benchmarks/bench_protect.py [--n 3000] [--handles 300]
 """
@@ -154,6 +159,79 @@ def bench_askparents(n_handles: int, seed: int) -> None:
         print(json.dumps(r, ensure_ascii=False))
 
 
+# contacts and ids written the ways issue 13 item 7 saw them, and the common ones
+PLANTED = [
+    "find me at instagram.com/amina.k", "my blog aminakariuki.blogspot.com",
+    "her ID 12345678 was taken", "NI number QQ 12 34 56 C", "CURP GODE561231HDFRRN09",
+    "card 1234 5678 9012 please", "write amina @ gmail . com", "skype: amina.k",
+    "add me live:amina_k", "cédula 12.345.678-9", "mi DNI es 1.234.567", "call 555 0198",
+    "Write to amina.okafor@example.org", "amina at gmail dot com", "Call +254 712 345678",
+    "Office line (876) 555-0142", "Follow @amina_okafor", "Passport A12345678",
+    "SSN 123-45-6789", "see linkedin.com/in/amina-okafor",
+]  # fmt: skip
+PLAIN = [  # what a user would paste from a how-to: e-mail, phone and long-number regexes
+    (re.compile(r"\S+@\S+"), "[EMAIL]"),
+    (re.compile(r"https?://\S+|www\.\S+"), "[URL]"),
+    (re.compile(r"\+?\d[\d\s().-]{7,}\d"), "[PHONE]"),
+    (re.compile(r"\b\d{6,}\b"), "[ID]"),
+]
+ORDINARY_NUMBER = re.compile(
+    r"\b(?:19|20)\d{2}\b|\d+(?:[.,]\d+)?\s?%|[$€£]\s?\d[\d,.]*|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b\d{1,3}(?:,\d{3})+\b"
+)
+
+
+def _ordinary_numbers(text: str) -> list[str]:
+    """Years, percentages, amounts, dates and grouped counts, not inside an address or a
+    phone-like run (a chunk with an @ or 7+ digits)."""
+    out = []
+    for m in ORDINARY_NUMBER.finditer(text):
+        a = text.rfind(" ", 0, m.start()) + 1
+        b = text.find(" ", m.end())
+        chunk = text[a : b if b >= 0 else len(text)]
+        if "@" not in chunk and sum(c.isdigit() for c in chunk) < 7:
+            out.append(m.group(0))
+    return out
+
+
+def _plain(text: str) -> str:
+    for pattern, token in PLAIN:
+        text = pattern.sub(token, text)
+    return text
+
+
+def bench_patterns(n: int, seed: int) -> None:
+    rows = [json.loads(line) for line in open(DATA / "20ng.jsonl", encoding="utf-8")]
+    texts = [r["text"] for r in random.Random(seed).sample(rows, min(n, len(rows)))]
+    fft = DATA / "fft_phase1_single_label.jsonl"
+    texts += [t for t in (json.loads(x).get("text") for x in open(fft, encoding="utf-8")) if t][:n]
+    print(
+        f"\ncontacts and ids: {len(PLANTED)} planted; years, percentages, amounts and dates "
+        f"in {len(texts)} real texts (20ng, NHS FFT) that must survive"
+    )
+    red = Redactor()
+    for label, fn in (("plain regexes", _plain), ("kmsynth Redactor", red.redact)):
+        caught = sum(fn(t) != t for t in PLANTED)
+        t0 = time.perf_counter()
+        outs = [fn(t) for t in texts]
+        dt = time.perf_counter() - t0
+        kept = total = 0
+        for t, o in zip(texts, outs, strict=True):
+            found = Counter(_ordinary_numbers(t))
+            total += sum(found.values())
+            kept += sum(min(c, len(re.findall(re.escape(w), o))) for w, c in found.items())
+        print(
+            json.dumps(
+                {
+                    "method": label,
+                    "planted_caught": f"{caught}/{len(PLANTED)}",
+                    "ordinary_numbers_kept": f"{kept}/{total}",
+                    "texts_per_s": round(len(texts) / dt),
+                }
+            )
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=3000, help="20 Newsgroups posts (subsample)")
@@ -165,6 +243,7 @@ def main() -> None:
         return
     bench_20ng(args.n, args.seed)
     bench_askparents(args.handles, args.seed)
+    bench_patterns(args.n, args.seed)
 
 
 if __name__ == "__main__":
