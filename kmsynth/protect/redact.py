@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -150,7 +150,9 @@ def _amount(text: str, a: int, b: int) -> bool:
     )
 
 
-def _number_sub(pattern: re.Pattern, token: str, keep) -> callable:  # noqa: ANN001
+def _number_sub(
+    pattern: re.Pattern, token: str, keep: Callable[[re.Match, str], bool]
+) -> Callable[[str], str]:
     def sub(text: str) -> str:
         def one(m: re.Match) -> str:
             return m.group(0) if keep(m, text) else token
