@@ -163,3 +163,38 @@ def test_summariser_interface_and_table_helpers() -> None:
     assert describe_theme("shelters, funding", None, "Services") == (
         "Key phrases: shelters, funding; pillar: Services."
     )
+
+
+def test_theme_summaries_never_quote_a_small_theme_or_without_consent() -> None:
+    from types import SimpleNamespace
+
+    from kmsynth.synthesis.keypoints import theme_summaries
+
+    texts = [
+        f"Shelters need predictable public funding every year, partner {i} said." for i in range(12)
+    ] + ["Helplines need chat options for women who cannot call."] * 3
+    table = pd.DataFrame(
+        {
+            "post_id": [str(i) for i in range(15)],
+            "text": texts,
+            "author_id": [f"A{i}" for i in range(15)],
+            "quotable": [True] * 15,
+        }
+    )
+    result = SimpleNamespace(
+        assignments=pd.DataFrame({"doc_id": table["post_id"], "theme_id": [0] * 12 + [1] * 3}),
+        themes=pd.DataFrame(
+            {
+                "theme_id": [0, 1],
+                "size": [12, 3],
+                "keywords": ["shelters, funding", "helplines, chat"],
+                "pillar_name": ["Services", "Services"],
+            }
+        ),
+    )
+    emb = WordsEmbedder(texts)
+    out = theme_summaries(table, result, emb, k=10)
+    assert out[0] in texts  # a key point, verbatim
+    assert out[1] == "Key phrases: helplines, chat; pillar: Services."  # under k: no sentence
+    denied = theme_summaries(table.assign(quotable=False), result, emb, k=10)
+    assert denied[0] == "Key phrases: shelters, funding; 12 posts; pillar: Services."

@@ -235,3 +235,27 @@ def test_reactions_and_plans_are_small_talk(text: str) -> None:
 def test_statements_that_start_alike_are_not_small_talk() -> None:
     assert not is_courtesy("This is useful when shelters are full and survivors wait.")
     assert not is_courtesy("Shelters need predictable public funding.")
+
+
+def test_quotes_from_posts_uses_the_one_gate_in_the_given_order() -> None:
+    from kmsynth.synthesis.quotes import quotes_from_posts
+
+    table = pd.DataFrame(
+        {
+            "post_id": [1, 2, 3, 4, 5],
+            "text": [
+                "Our colleague Amara Okonkwo from Kisumu told us the helpline changed everything.",
+                "How long did it take before you saw changes in attitudes at the schools?",
+                "Survivors stay safer when case management continues after they leave the shelter.",
+                "Shelters need predictable public funding rather than short project grants.",
+                "Helplines need a chat option for women who cannot speak safely at home.",
+            ],
+            "author_id": ["A", "B", "C", "C", "D"],
+            "quotable": [True, True, True, True, False],
+        }
+    )
+    used: set[str] = set()
+    got = quotes_from_posts(table, ["1", "2", "4", "3", "5"], used_authors=used, n=3)
+    assert got == [table.loc[3, "text"]] and used == {"C"}  # names, question, no consent out
+    assert quotes_from_posts(table, ["3"], used_authors=set(), excluded_posts={"3"}) == []
+    assert quotes_from_posts(table, ["3"], used_authors=set(), avoid=[table.loc[2, "text"]]) == []
