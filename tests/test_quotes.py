@@ -226,6 +226,8 @@ def test_consent_rule_without_a_consent_column_is_the_config() -> None:
         "Estamos empezando un trabajo similar en Perú.",
         "Happy to share our guidance note with anyone interested.",
         "Très utile, merci.",
+        "It would help our partners in Jamaica.",
+        "We are looking for examples.",
     ],
 )
 def test_reactions_and_plans_are_small_talk(text: str) -> None:
@@ -235,6 +237,7 @@ def test_reactions_and_plans_are_small_talk(text: str) -> None:
 def test_statements_that_start_alike_are_not_small_talk() -> None:
     assert not is_courtesy("This is useful when shelters are full and survivors wait.")
     assert not is_courtesy("Shelters need predictable public funding.")
+    assert not is_courtesy("It would cost too much to run shelters without the state.")
 
 
 def test_quotes_from_posts_uses_the_one_gate_in_the_given_order() -> None:

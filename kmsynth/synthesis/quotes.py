@@ -57,8 +57,12 @@ COURTESY = re.compile(
     r"designing) (?:similar|the same|this)|"
     r"our team (?:in [\w' -]{1,40}? )?is (?:designing|planning) this|"
     r"this is a live question|(?:could|can) you (?:please )?share|sharing (?:an|our) experience|"
-    r"looking forward|same here|"
-    r"coincido|muy [úu]til|(?:esto es|es) muy [úu]til|compartimos (?:una|nuestra) experiencia|"
+    r"looking forward|same here|it would (?:help|be (?:great|useful|helpful|good))|"
+    r"(?:we are|we're|i am|i'm) (?:looking|searching) for (?:examples|ideas|advice|experiences)|"
+    r"any (?:ideas|examples|advice|suggestions|thoughts)|"
+    r"coincido|muy [úu]til|buscamos (?:ejemplos|experiencias|ideas)|"
+    r"nous cherchons des (?:exemples|exp[ée]riences)|procuramos (?:exemplos|experi[êe]ncias)|"
+    r"(?:esto es|es) muy [úu]til|compartimos (?:una|nuestra) experiencia|"
     r"con gusto compartimos|estamos (?:empezando|comenzando|iniciando|dise[ñn]ando)|"
     r"tr[èe]s utile|nous pouvons partager|nous partageons (?:une|notre) exp[ée]rience|"
     r"muito [úu]til|estamos (?:come[çc]ando|iniciando)|compartilhamos|partilhamos|"
@@ -89,7 +93,7 @@ def is_courtesy(text: str) -> bool:
     """Thanks, greetings, welcomes, self-introductions, agreement, "following with interest",
     "we face the same challenge": nothing to summarise or quote (en/es/fr/pt), unless the
     sentence also states a lesson or a practice."""
-    from kmsynth.synthesis.summarise import PRACTICE_VERBS, lesson_language
+    from kmsynth.synthesis.kinds import PRACTICE_VERBS, lesson_language
 
     return (
         bool(COURTESY.search(text.strip()))
