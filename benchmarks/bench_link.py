@@ -103,7 +103,7 @@ def load_sample():
     return f, l_, pd.read_csv(SAMPLE / "links_truth.csv", dtype=str)
 
 
-def load_scifact() -> dict:
+def load_scifact(train_max: int = 0) -> dict:
     claims = [json.loads(x) for x in (DS / "scifact_claims.jsonl").open()]
     corpus = [json.loads(x) for x in (DS / "scifact_corpus.jsonl").open()]
     qrels = [json.loads(x) for x in (DS / "scifact_qrels.jsonl").open()]
@@ -130,6 +130,13 @@ def load_scifact() -> dict:
             }
         )
         ids = list(dict.fromkeys(gold["finding_id"]))
+        if split == "train" and train_max:  # a fixed subsample (every k-th claim), for speed
+            ids = ids[:: max(1, len(ids) // train_max)][:train_max]
+            keep = gold["finding_id"].isin(set(ids)).to_numpy()
+            gold, q = (
+                gold[keep].reset_index(drop=True),
+                [x for x, k in zip(q, keep, strict=True) if k],
+            )
         f = pd.DataFrame({"finding_id": ids, "text": [text[i] for i in ids], "language": "en"})
         rationale = [
             " ".join(
@@ -237,25 +244,25 @@ def train(emb, sf: dict, labelled: tuple) -> dict[str, dict]:
 # report
 
 
-def compare_rankings(name: str, emb, f, l_, gold_df, extra: dict | None = None) -> dict:
+def compare_rankings(name: str, lk, f, gold_df, extra: dict | None = None) -> dict:
     """P@1, R@3, MRR of every order on one corpus, from one set of scored candidates."""
-    from kmsynth.link import Linker
+    from kmsynth.link import link_probability
 
     gold = gold_sets(gold_df)
     t0 = time.perf_counter()
-    lk = Linker(emb).fit(l_)
     scored = lk.scored(f)
     took = time.perf_counter() - t0
     out = {}
     for label, mode in BASELINES.items():
         out[label] = ranking_metrics(lk.set_params(ranking=mode).top(scored), gold)
+    lk.set_params(ranking="learned")
     for label, model in (extra or {}).items():
-        alt = Linker(emb, calibration=model).fit(l_)
-        out[label] = ranking_metrics(alt.top(alt.scored(f)), gold)
+        alt = scored.assign(score=link_probability(model, scored))
+        out[label] = ranking_metrics(lk.top(alt), gold)
     rows = [(k, *v) for k, v in out.items()]
     table(
-        f"{name}: {len(f):,} findings x {len(l_):,} lessons, {len(gold)} findings with gold "
-        f"links (candidates scored in {took:.0f} s)",
+        f"{name}: {len(f):,} findings x {len(lk.lessons_):,} lessons, {len(gold)} findings with "
+        f"gold links (candidates scored in {took:.0f} s)",
         rows,
         ("ranking", "P@1", "R@3", "MRR"),
     )
@@ -281,12 +288,9 @@ def simulated_review(lk, f, gold: dict[str, set[str]], n: int = 20) -> pd.DataFr
     )
 
 
-def compare_lines(name: str, emb, f, l_, gold_df) -> None:
+def compare_lines(name: str, lk, f, gold_df) -> None:
     """Precision/recall of the confident links: default line, model line alone, after review."""
-    from kmsynth.link import Linker
-
     gold = gold_sets(gold_df)
-    lk = Linker(emb).fit(l_)
     res = lk.link(f)
     rows = [
         (
@@ -295,15 +299,16 @@ def compare_lines(name: str, emb, f, l_, gold_df) -> None:
         )
     ]
     model_t = lk.model_["threshold"]
-    fixed = Linker(emb, threshold=model_t).fit(l_).link(f)
+    fixed = lk.set_params(threshold=model_t).link(f)
+    lk.set_params(threshold=None)
     rows.append((f"model line alone ({model_t:.3f})", *link_metrics(fixed.links, gold)))
     review = simulated_review(lk, f, gold)
-    rest = f[~f["finding_id"].isin(set(review["finding_id"]))]
+    rest = set(f["finding_id"]) - set(review["finding_id"])
     after = lk.link(f, reviewed=review)
-    rest_links = after.links[after.links["finding_id"].isin(set(rest["finding_id"]))]
-    rest_gold = {a: b for a, b in gold.items() if a in set(rest["finding_id"])}
-    before_rest = res.links[res.links["finding_id"].isin(set(rest["finding_id"]))]
-    rows.append(("default, on findings not reviewed", *link_metrics(before_rest, rest_gold)))
+    rest_gold = {a: b for a, b in gold.items() if a in rest}
+    before_rest = res.links[res.links["finding_id"].isin(rest)]
+    rest_links = after.links[after.links["finding_id"].isin(rest)]
+    rows.append(("default, on the findings not reviewed", *link_metrics(before_rest, rest_gold)))
     rows.append(
         (
             f"refitted from {len(review)} reviewed pairs ({after.params['threshold_rule']}, "
@@ -324,20 +329,20 @@ def _relation_scores(y: np.ndarray, pred: np.ndarray) -> tuple:
     )
 
 
-def relation_report(name: str, emb, f, l_, gold_df, rationale: list[str] | None = None) -> None:
+def relation_report(name: str, lk, f, gold_df, rationale: list[str] | None = None) -> None:
     """Supports/contradicts on the gold pairs: on the given sentences (rationales, or the full
     texts) and end to end (the sentences `kmsynth link` picks), against always 'supports'."""
-    from kmsynth.link import Linker, contradiction_probability
+    from kmsynth.link import contradiction_probability
     from kmsynth.link.relation import shipped_relation_model
 
-    ft, lt = f.set_index("finding_id")["text"], l_.set_index("lesson_id")["text"]
+    ft, lt = f.set_index("finding_id")["text"], lk.lessons_.set_index("lesson_id")["text"]
     y = (gold_df["relation"] == "contradicts").to_numpy()
     right = rationale or [lt[b] for b in gold_df["lesson_id"]]
     pairs = [(ft[a], r) for a, r in zip(gold_df["finding_id"], right, strict=True)]
     t = shipped_relation_model()["threshold"]
     given = contradiction_probability(pairs) >= t
     review = gold_df.assign(decision="accept")[["finding_id", "lesson_id", "decision"]]
-    res = Linker(emb).fit(l_).link(f, reviewed=review)
+    res = lk.link(f, reviewed=review)
     shown = res.links.set_index(["finding_id", "lesson_id"])["relation"]
     e2e = np.array(
         [
@@ -373,6 +378,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--train", action="store_true", help="refit the shipped models, then report")
     ap.add_argument("--quick", action="store_true", help="sample and tests/data only")
+    ap.add_argument("--train-max", type=int, default=0, help="SciFact train claims to fit on")
+    ap.add_argument("--dev-max", type=int, default=0, help="SciFact dev claims to report on")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -384,28 +391,47 @@ def main() -> None:
     if args.train:
         if not have_sf:
             sys.exit("--train needs SciFact in ../shared/datasets")
-        train(emb, load_scifact(), labelled)
+        train(emb, load_scifact(args.train_max), labelled)
         import subprocess  # report with the new models loaded fresh
 
-        sys.exit(subprocess.call([sys.executable, __file__] + (["--quick"] if args.quick else [])))
+        rest = ["--quick"] if args.quick else []
+        rest += ["--dev-max", str(args.dev_max)] if args.dev_max else []
+        sys.exit(subprocess.call([sys.executable, __file__, *rest]))
+    from kmsynth.link import Linker
+
     shipped = json.loads((RES / "link_calibration.json").read_text("utf-8"))
     extra = (
         {"learned, SciFact train only": shipped["scifact_only"]}
         if "scifact_only" in shipped
         else {}
     )
-    compare_rankings("Bundled sample (held out)", emb, *sample, extra=extra)
-    compare_lines("Bundled sample (held out)", emb, *sample)
-    relation_report("Bundled sample (held out)", emb, *sample)
-    compare_rankings("tests/data (in the training data: reference only)", emb, *labelled)
+    for name, (f, l_, gold) in (
+        ("Bundled sample (held out)", sample),
+        ("tests/data (in the training data: reference only)", labelled),
+    ):
+        lk = Linker(emb).fit(l_)
+        compare_rankings(name, lk, f, gold, extra=extra)
+        compare_lines(name, lk, f, gold)
+        relation_report(name, lk, f, gold)
     if args.quick or not have_sf:
         print("\nSciFact skipped" + ("" if have_sf else ": ../shared/datasets not found"))
         return
     sf = load_scifact()
     dev_f, dev_gold, rationale = sf["dev"]
-    compare_rankings("SciFact dev (held out)", emb, dev_f, sf["lessons"], dev_gold, extra=extra)
-    compare_lines("SciFact dev (held out)", emb, dev_f, sf["lessons"], dev_gold)
-    relation_report("SciFact dev (held out)", emb, dev_f, sf["lessons"], dev_gold, rationale)
+    if args.dev_max:
+        dev_f = dev_f.head(args.dev_max)
+        dev_gold = dev_gold[dev_gold["finding_id"].isin(set(dev_f["finding_id"]))]
+        rationale = [
+            r
+            for r, a in zip(rationale, sf["dev"][1]["finding_id"], strict=True)
+            if a in set(dev_f["finding_id"])
+        ]
+    lk = Linker(emb).fit(sf["lessons"])
+    part = f", first {args.dev_max} claims" if args.dev_max else ""
+    name = f"SciFact dev (held out{part})"
+    compare_rankings(name, lk, dev_f, dev_gold, extra=extra)
+    compare_lines(name, lk, dev_f, dev_gold)
+    relation_report(name, lk, dev_f, dev_gold, rationale)
 
 
 if __name__ == "__main__":

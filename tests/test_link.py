@@ -488,3 +488,33 @@ def test_notebook_renders_links_gaps_and_map_escaped(tmp_path: Path) -> None:
     assert "<script>alert" not in page and "onerror=alert(1)>" not in page
     for heading in ("Evidence map", "Links", "Gaps", "Lessons without evaluation evidence"):
         assert heading in page
+
+
+def test_links_and_gaps_csv_carry_redacted_texts(tmp_path: Path) -> None:
+    f = pd.read_csv(FINDINGS, dtype=str, keep_default_na=False)
+    f.loc[0, "text"] += " Contact amina.k@example.org or +254 712 345 678 for the files."
+    f.loc[1, "text"] = '=HYPERLINK("http://x") ' + f.loc[1, "text"]
+    f.to_csv(tmp_path / "f.csv", index=False)
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "link",
+                str(tmp_path / "f.csv"),
+                str(LESSONS),
+                "--out",
+                str(out),
+                "--embedder",
+                "tfidf",
+                "--config",
+                str(_config(tmp_path)),
+            ]
+        )
+        == 0
+    )
+    links = (out / "links.csv").read_text("utf-8")
+    gaps = _rows(out / "gaps.csv")
+    assert "amina.k@example.org" not in links and "712 345" not in links
+    assert "F01" in set(_rows(out / "links.csv")["finding_id"])
+    assert "\n=HYPERLINK" not in links and ",=HYPERLINK" not in links  # neutralised
+    assert {"text", "title"} <= set(gaps.columns) and (gaps["text"] != "").all()

@@ -52,7 +52,8 @@ class Linker(BaseEstimator):
     Parameters
     ----------
     embedder : a kmsynth Embedder (None: lexical only).
-    top_k : candidates kept per finding. pool : candidates scored per finding (plain RRF's best).
+    top_k : candidates kept per finding. pool : candidates scored per finding (plain RRF's
+        best; on SciFact the top 10 hold 96% of the true links, the top 30 99%).
     ranking : 'learned' (default) orders by P(link); 'rrf', 'bm25', 'cosine' are the plain
         orders (baselines; the score stays P(link)).
     rrf_k : reciprocal-rank constant. threshold : P(link) a pair needs to be a confident link
@@ -69,7 +70,7 @@ class Linker(BaseEstimator):
         embedder: Embedder | None = None,
         *,
         top_k: int = 5,
-        pool: int = 30,
+        pool: int = 10,
         ranking: str = "learned",
         rrf_k: int = 60,
         threshold: float | None = None,

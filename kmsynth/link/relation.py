@@ -191,13 +191,21 @@ _NOCHANGE = re.compile(
     _W + r"(?:no|not|never|without)" + _E + r"[^.;:]{0,40}?" + _W + r"(?:chang\w*|differen\w*|"
     r"effect\w*|associat\w*|impact\w*|significan\w*|correlat\w*|benefit\w*|improv\w*|increas\w*|"
     r"decreas\w*|declin\w*|reduc\w*)|" + _W + r"(?:stayed|remained|was|were|is|are) (?:the same|"
-    r"flat|unchanged|similar|stable)",
+    r"flat|unchanged|similar|stable)|" + _W + r"(?:little|minimal|negligible|no significant|"
+    r"not significant\w*|non-?significant\w*|no detectable|no measurable) (?:\w+ )?"
+    r"(?:effect|impact|change|difference|association|benefit|improvement)",
     re.I,
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# a ratio below 1 reads as a decrease, above 1 as an increase ("hazard ratio 0.79")
+_RATIO = re.compile(
+    r"(?:hazard ratio|odds ratio|relative risk|risk ratio|\b[HOR]R\b)[^0-9;]{0,25}(\d+(?:\.\d+)?)",
+    re.I,
+)
 _ANTONYMS = [
     (_UP, _DOWN),
     (_words(r"effective\w*", r"success\w*", r"work(?:ed|s)?"), _FAIL),
+    (_words(r"effective\w*", r"benefit\w*", r"improv\w*"), _RARE),
     (_words(r"enforc\w*", r"appl(?:y|ied)", r"used", r"held", r"met"), _RARE),
     (_words(r"safe\w*", r"protect\w*"), _words(r"unsafe", r"risk\w*", r"harm\w*")),
     (_words(r"all", r"every", r"each", r"always"), _RARE),
@@ -231,6 +239,8 @@ def _cues(text: str) -> dict[str, float]:
     t = str(text)
     neg = len(_NEG.findall(t))
     up, down = len(_UP.findall(t)), len(_DOWN.findall(t))
+    for r in _RATIO.findall(t):
+        up, down = up + (float(r) > 1.05), down + (float(r) < 0.95)
     direction = float(np.sign(up - down)) * (-1.0 if neg % 2 else 1.0)
     return {
         "neg": float(neg > 0),
