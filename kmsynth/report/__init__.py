@@ -26,7 +26,6 @@ from kmsynth.report.sections import (
     MonthlyReport,
     build_monthly_report,
     check_month,
-    pick_quotes,
     theme_model_text,
 )
 
@@ -49,7 +48,6 @@ __all__ = [
     "keeps_complete",
     "notebook_setup",
     "optional_section",
-    "pick_quotes",
     "publish",
     "read_runs",
     "rebuild_runs",

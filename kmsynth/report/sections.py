@@ -165,35 +165,6 @@ def theme_model_text(params: dict[str, Any]) -> str:
     return "; ".join(parts) if parts else "no themes this month"
 
 
-def pick_quotes(table: pd.DataFrame, ids: list[str], *, used_authors: set[str], n: int = 2,
-                min_words: int = 8, max_words: int = 40) -> list[str]:
-    """Up to n short sentences, verbatim from quotable redacted posts, one per author per report."""
-    from kmsynth.text import sentence_texts
-
-    by_id = table.set_index("post_id")
-    out = []
-    for pid in ids:
-        if pid not in by_id.index:
-            continue
-        row = by_id.loc[pid]
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
-        author = str(row.get("author_id", ""))
-        if not bool(row.get("quotable", False)) or (author and author in used_authors):
-            continue
-        for s in sentence_texts(str(row["text"])):
-            s = s.strip()
-            words = len(s.split())
-            if min_words <= words <= max_words and "[" not in s and "<" not in s:
-                out.append(s)
-                if author:
-                    used_authors.add(author)
-                break
-        if len(out) >= n:
-            break
-    return out
-
-
 def build_monthly_report(month: str, config: Config, *, embedder=None, state_dir: str | Path | None = None,
                          curation: str | Path | None = None, show_progress: bool = False,
                          dask: str | None = None) -> MonthlyReport:
@@ -274,8 +245,7 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
         apply_stable_ids,
         classify_pillars,
         fit_themes,
-        match_themes,
-        simple_summaries,
+        match_stable_ids,
         theme_changes,
     )
 
@@ -296,6 +266,8 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
         return fit_themes(frame["text"].tolist(), frame["post_id"].tolist(), embedder=emb,
                           embeddings=np.vstack([vec_of[p] for p in frame["post_id"]]), seed=seed,
                           min_theme_size=config.themes.min_theme_size,
+                          n_themes=config.themes.n_themes,
+                          languages=frame["language"].tolist() if "language" in frame else None,
                           n_representative_docs=config.themes.n_representative_docs,
                           cache_dir=config.embedding.cache_dir)
 
@@ -314,7 +286,11 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
     excluded_quotes: set[str] = set()
     if current is not None:
         if previous is not None:
-            current = apply_stable_ids(current, match_themes(previous, current))
+            # a change of embedding model re-embeds last month's posts or starts a new id space
+            match = match_stable_ids(previous, current, previous_vectors=vec_of)
+            current = apply_stable_ids(current, match.mapping)
+            if match.note:
+                notes.append(match.note)
         if state:  # the uncurated themes, so next month's decisions meet the same ids
             current.save(state / month / "themes")
         if store is not None:
@@ -331,7 +307,17 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
         changes = theme_changes(previous, current, prev_total=len(prev_posts) or None,
                                 cur_total=len(cur_posts))
         status = dict(zip(changes["theme_id"], changes["status"]))
-        summaries = simple_summaries(current, cur_posts.set_index("post_id")["text"], emb)
+        from kmsynth.synthesis import (
+            CONSENT_RULE_TEXT,
+            consent_rule,
+            quotes_from_posts,
+            theme_summaries,
+            with_consent,
+        )
+
+        notes.append(f"Verbatim text: {CONSENT_RULE_TEXT[consent_rule(cur_posts, config)]}.")
+        cur_posts = with_consent(cur_posts, config)  # summaries and quotes: the one quote gate
+        summaries = theme_summaries(cur_posts, current, emb, k=k)
         used: set[str] = set()
         rows = []
         members = current.assignments.merge(cur_posts[["post_id", "author_id", "country"]]
@@ -349,9 +335,10 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
                          "size_shown": r.size if r.size >= k else np.nan, "keywords": r.keywords,
                          "pillar": r.pillar, "pillar_name": r.pillar_name,
                          "status": status.get(r.theme_id, "new"), "summary": summaries.get(int(r.theme_id), ""),
-                         "quotes": [] if r.size < k else pick_quotes(
-                             cur_posts[~cur_posts["post_id"].isin(excluded_quotes)],
-                             list(r.representative_ids), used_authors=used, n=1),
+                         "quotes": [] if r.size < k else quotes_from_posts(
+                             cur_posts, list(r.representative_ids), used_authors=used, n=1,
+                             excluded_posts=excluded_quotes,
+                             avoid=[summaries.get(int(r.theme_id), "")]),
                          "flag": flag})
         theme_rows = pd.DataFrame(rows)
         outl = current.outlier_share_final

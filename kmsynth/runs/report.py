@@ -116,8 +116,8 @@ def run_demo(
         )
     month = latest_month(SAMPLE_CONFIG)
     out = Path(out).resolve()
-    demo_config = _demo_config(out, Path(cache_dir) if cache_dir else user_cache_dir())
-    return run_report(month, config=demo_config, out=out, progress=progress)
+    config = demo_config(out, Path(cache_dir) if cache_dir else user_cache_dir())
+    return run_report(month, config=config, out=out, progress=progress)
 
 
 def user_cache_dir() -> Path:
@@ -126,7 +126,7 @@ def user_cache_dir() -> Path:
     return Path(base) / "kmsynth"
 
 
-def _demo_config(out: Path, cache_dir: Path) -> Path:
+def demo_config(out: Path, cache_dir: Path) -> Path:
     """A copy of the sample config whose paths point into the package and caches into `out`."""
     import yaml
 

@@ -70,9 +70,12 @@ def run_themes(
         )
         messages = outcome.messages()
     say.stage("summarising and writing", themes=len(result.themes))
-    summaries = theme_summaries(with_consent(table, config), result, embedder,
-                                k=config.privacy.min_cell, id_col="doc_id")
-    files = write_theme_outputs(result, out, summaries=summaries, ledger_frame=prep.ledger.frame)
+    summaries = theme_summaries(
+        with_consent(table, config), result, embedder, k=config.privacy.min_cell, id_col="doc_id"
+    )
+    files = write_theme_outputs(
+        result, out, summaries=summaries, ledger_frame=prep.ledger.frame, k=config.privacy.min_cell
+    )
     cover = (
         language_coverage(result, table["language"].tolist(), k=config.privacy.min_cell)
         if "language" in table.columns
@@ -122,6 +125,7 @@ def _fit(table: Any, config: Config, embedder: Any, client: Any, *, show_progres
     common = {
         "seed": config.themes.seed,
         "min_theme_size": config.themes.min_theme_size,
+        "n_themes": config.themes.n_themes,
         "n_representative_docs": config.themes.n_representative_docs,
         "cache_dir": config.embedding.cache_dir,
     }
