@@ -182,9 +182,9 @@ class Linker(BaseEstimator):
         stems: list[list[set[str]]] = [[] for _ in ltexts]
         for j in used_l:
             stems[j] = [set(tokens(s, langs[j])) for s in self.sentences_.split[ltexts[j]]]
-        l_mats = [
-            self.sentences_.matrix(t) if j in set(used_l) else None for j, t in enumerate(ltexts)
-        ]
+        l_mats: list[np.ndarray | None] = [None] * len(ltexts)
+        for j in used_l:
+            l_mats[j] = self.sentences_.matrix(ltexts[j])
         f_mats = [self.sentences_.matrix(t) for t in ftexts]
         return {"stems": stems, **sentence_cosines(f_mats, l_mats, fi, lj)}
 
