@@ -82,7 +82,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     points = sum(len(x["summary"]) for x in lines)
     print(f"{len(lines)} group(s), {points} key point(s) from {len(table)} texts -> {args.out}")
     if not table["quotable"].any():
-        print(f"kmsynth: {CONSENT_RULE_TEXT[rule]}; no sentence shown", file=sys.stderr)
+        print(f"kmsynth: verbatim text: {CONSENT_RULE_TEXT[rule]}", file=sys.stderr)
         if rule == "deny":
             print("  if the authors agreed, pass --verbatim-without-consent allow", file=sys.stderr)
     for p in prep.errors[:20]:

@@ -235,12 +235,12 @@ def quotes_from_posts(
 # --------------------------------------------------------------------------------------------
 # consent
 
-CONSENT_RULE_TEXT = {
-    "consent": "verbatim text only from posts whose authors agreed to be quoted (consent column)",
-    "sources": "verbatim text only from the sources configured as quotable",
-    "allow": "no consent column: verbatim text allowed by the config "
+CONSENT_RULE_TEXT = {  # completes "Verbatim text: ..."
+    "consent": "only from posts whose authors agreed to be quoted (consent column)",
+    "sources": "only from the sources configured as quotable (privacy.quotable_sources)",
+    "allow": "allowed although the export has no consent column "
     "(privacy.verbatim_without_consent: allow)",
-    "deny": "no consent column: no verbatim text shown (privacy.verbatim_without_consent: deny)",
+    "deny": "none shown, the export has no consent column (privacy.verbatim_without_consent: deny)",
 }
 
 
