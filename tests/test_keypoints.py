@@ -198,3 +198,25 @@ def test_theme_summaries_never_quote_a_small_theme_or_without_consent() -> None:
     assert out[1] == "Key phrases: helplines, chat; pillar: Services."  # under k: no sentence
     denied = theme_summaries(table.assign(quotable=False), result, emb, k=10)
     assert denied[0] == "Key phrases: shelters, funding; 12 posts; pillar: Services."
+
+
+def test_theme_summaries_allow_region_names() -> None:
+    from types import SimpleNamespace
+
+    from kmsynth.synthesis.keypoints import theme_summaries
+
+    texts = [f"Across the Pacific, shelters need public funding every year {i}." for i in range(10)]
+    table = pd.DataFrame(
+        {
+            "post_id": [str(i) for i in range(10)],
+            "text": texts,
+            "author_id": [f"A{i}" for i in range(10)],
+            "quotable": True,
+            "region": "Pacific",
+        }
+    )
+    result = SimpleNamespace(
+        assignments=pd.DataFrame({"doc_id": table["post_id"], "theme_id": 0}),
+        themes=pd.DataFrame({"theme_id": [0], "size": [10], "keywords": ["shelters"]}),
+    )
+    assert theme_summaries(table, result, WordsEmbedder(texts), k=10)[0] in texts

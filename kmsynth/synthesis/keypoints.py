@@ -425,6 +425,11 @@ def theme_summaries(
         members.setdefault(int(t), []).append(d)
     rows = list(result.themes.itertuples(index=False))
     big = {int(r.theme_id): members.get(int(r.theme_id), []) for r in rows if int(r.size) >= k}
+    if summariser is None:  # region names are shared categories, not someone's name
+        regions = table["region"].dropna().astype(str) if "region" in table else []
+        summariser = KeyPointSummariser(
+            allowed_words=sorted({w for r in regions for w in r.split()})
+        )
     points = theme_key_points(
         table, big, embedder, id_col=id_col, text_col=text_col, summariser=summariser
     )
