@@ -134,3 +134,11 @@ def test_protect_table_uses_each_post_language() -> None:
     )
     out = protect_table(df, ["text"], key=b"k").table["text"].tolist()
     assert out == ["Ella dijo que el refugio está lleno", "[NAME] said the shelter is full"]
+
+
+def test_one_word_handles() -> None:
+    """@love is matched with its @ only ("I love you" stays); @amina is also a name."""
+    r = Redactor(names=["@love", "@amina"])
+    assert r.redact("I love you, said the mother") == "I love you, said the mother"
+    assert r.redact("thanks @love!") == "thanks [HANDLE]!"
+    assert r.redact("Thanks Amina") == "Thanks [NAME]"

@@ -170,6 +170,7 @@ class HandleMatcher:
 
     def __init__(self, handles: Iterable[str]) -> None:
         self.exact: set[str] = set()
+        self.at_only: set[str] = set()  # one-word handles (@love): matched only with their @
         self.chunks: set[tuple[str, ...]] = set()
         self.longest = 1
         for h in handles:
@@ -177,23 +178,24 @@ class HandleMatcher:
             parts = handle_chunks(bare)
             if sum(map(len, parts)) < 3:
                 continue
-            self.exact.add(handle_key(bare))
+            (self.exact if len(parts) > 1 else self.at_only).add(handle_key(bare))
             if len(parts) > 1:
                 self.chunks.add(parts)
                 self.longest = max(self.longest, len(parts))
         self.first = {c[0] for c in self.chunks}
 
     def __bool__(self) -> bool:
-        return bool(self.exact)
+        return bool(self.exact or self.at_only)
 
     def sub(self, text: str, token: str = "[HANDLE]") -> str:
         """Replace each block-listed handle in `text` by `token`."""
-        if not self.exact:
+        if not self:
             return text
         spans = [
             (m.start(), m.end())
             for m in _HANDLE_TOKEN.finditer(text)
             if handle_key(m.group(0)) in self.exact
+            or (m.group(0)[:1] == "@" and handle_key(m.group(0)) in self.at_only)
         ]
         text = _replace(text, spans, token)
         if self.chunks:

@@ -221,6 +221,8 @@ class Redactor:
     def __post_init__(self) -> None:
         people, handles = split_people(self.names)
         self._handles = HandleMatcher(handles)
+        # a one-word handle (@amina) is also a name: "Amina" alone goes unless a common word
+        people += [h.lstrip("@") for h in handles if _WORD.fullmatch(h.lstrip("@"))]
         self._common = frozenset(fold_name(w) for w in self.common)
         self._names = self._terms(people, parts=True)
         self._places = self._terms(self.places, parts=False)
