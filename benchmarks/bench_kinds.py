@@ -38,8 +38,9 @@ C = 1.0  # inverse regularisation; chosen on the dev split (see --tune)
 SAMPLE_WEIGHT = 3.0  # each planted sentence counts this much against one AskParents sentence
 
 
-# Forum small talk written for training (not the sample's bank, which stays held out): plans,
-# offers, thanks, agreement, introductions, requests; none states what was learned or done.
+# Forum small talk and context written for training (not the sample's bank, which stays held
+# out): plans, offers, thanks, agreement, requests, places described; none states what was
+# learned or done.
 HUB_SMALL_TALK = {
     "en": [
         "We are planning a similar campaign in Ghana next year.",
@@ -62,6 +63,10 @@ HUB_SMALL_TALK = {
         "Please find our contribution below.",
         "We joined the community of practice last month.",
         "It was a pleasure to take part in the session.",
+        "In Kenya, most survivors live far from any service.",
+        "In Fiji, the rainy season makes travel to the islands difficult.",
+        "In Nepal, the elections are planned for next spring.",
+        "In our district, many families depend on farming.",
     ],
     "es": [
         "Estamos planeando una campaña similar para el próximo año.",
@@ -72,6 +77,7 @@ HUB_SMALL_TALK = {
         "Nuestra red también trabaja en este tema.",
         "Gracias a las moderadoras por este espacio.",
         "Estoy de acuerdo con lo que se ha dicho.",
+        "En Honduras, la temporada de lluvias dificulta los viajes.",
     ],
     "fr": [
         "Nous préparons une campagne semblable pour l'année prochaine.",
@@ -82,6 +88,7 @@ HUB_SMALL_TALK = {
         "Notre réseau travaille aussi sur cette question.",
         "Je suis tout à fait d'accord avec ce qui a été dit.",
         "Bonne journée à toutes et à tous.",
+        "Au Niger, la saison des pluies rend les déplacements difficiles.",
     ],
     "pt": [
         "Estamos a preparar uma campanha semelhante para o próximo ano.",
@@ -92,6 +99,7 @@ HUB_SMALL_TALK = {
         "A nossa rede também trabalha neste tema.",
         "Concordo com o que foi dito.",
         "Um abraço a todas as colegas.",
+        "Em Moçambique, a época das chuvas dificulta as viagens.",
     ],
 }
 

@@ -26,7 +26,7 @@ from kmsynth.config import load_config
 from kmsynth.embed.embedders import get_embedder
 from kmsynth.errors import InputError
 from kmsynth.ingest.prepare import prepare
-from kmsynth.themes.model import ThemeResult
+from kmsynth.themes import ThemeResult
 
 LEAKS = (
     "Amina",
@@ -531,7 +531,7 @@ def test_reviewer_excluded_quotes_from_the_curation_file(flagged, tmp_path: Path
 
 
 def test_scope_lists_every_group_of_k_or_more() -> None:
-    from kmsynth.synthesis.brief import _scope
+    from kmsynth.synthesis.brief import describe_scope
 
     posts = pd.DataFrame(
         {
@@ -542,6 +542,6 @@ def test_scope_lists_every_group_of_k_or_more() -> None:
             "author_id": [f"P-{i}" for i in range(80)],
         }
     )
-    s = _scope(posts, 10)
+    s = describe_scope(posts, 10)
     assert s["languages"] == ["English", "Spanish", "French"] and s["other_languages"]
     assert s["regions"] == ["Africa", "Pacific"] and not s["other_regions"]

@@ -6,19 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kmsynth.synthesis.lessons import country_in, find_lessons, find_practices
 from kmsynth.synthesis.summarise import (
     Sentence,
-    canonical_country,
-    countries_in,
-    country_in,
-    find_lessons,
-    find_practices,
     group_by,
     mmr,
     rank_by_centrality,
     sentences_of,
     split_sentences,
 )
+from kmsynth.text import canonical_country, countries_in
 
 
 def _texts(text: str) -> list[str]:

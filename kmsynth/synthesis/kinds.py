@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from kmsynth.embed.embedders import DEFAULT_CACHE, Embedder
+from kmsynth.synthesis.quotes import COURTESY, is_question
 from kmsynth.text import countries_in, fold
 
 KINDS = ("lesson", "practice", "recommendation", "question", "courtesy", "experience", "other")
@@ -155,6 +156,13 @@ _PAST = re.compile(
     r"[ée]tait|avait|a [ée]t[ée]|ai|avons|\w{3,}(?:ou|aram|eram|iram))\b",
     re.I,
 )
+# a past action (not "was", "were", "had"): what a practice reports
+_ACTION = re.compile(
+    r"\b(?!(?:was|were|had|did|used|needed|seemed|wanted|called|based|related|interested)\b)"
+    r"(?:\w{3,}ed|built|began|made|ran|set up|brought|won|gave|took|"
+    r"\w{3,}(?:[óo]|aron|ieron)|a \w{3,}[ée]|ont \w{3,}[ée]s?|\w{3,}(?:ou|aram|eram|iram))\b",
+    re.I,
+)
 _CONDITION = re.compile(r"\b(?:if|when|unless|once|si|cuando|quand|lorsque|se|quando)\b", re.I)
 _HOSTILE = re.compile(
     r"\b(?:hate|stupid|idiot|dumb|fuck\w*|shit\w*|damn|crap|sucks?|bitch\w*|ass(?:hole)?|lol|lmao|"
@@ -192,18 +200,6 @@ def lesson_language(text: str) -> str | None:
     return None
 
 
-def is_question(text: str) -> bool:
-    """A sentence that asks (ends with a question mark, or opens with '¿')."""
-    t = text.strip()
-    return t.endswith("?") or t.startswith("¿")
-
-
-def _is_courtesy_cue(text: str) -> bool:
-    from kmsynth.synthesis.summarise import COURTESY  # summarise imports this module
-
-    return bool(COURTESY.search(text.strip()))
-
-
 def _first_word(text: str) -> str:
     m = _WORDS.search(text)
     return fold(m.group(0)) if m else ""
@@ -216,7 +212,7 @@ def mood_features(text: str) -> dict[str, float]:
     first = _first_word(t)
     return {
         "question": float(is_question(t)),
-        "courtesy": float(_is_courtesy_cue(t)),
+        "courtesy": float(bool(COURTESY.search(t))),
         "lesson_cue": float(lesson_language(t) is not None),
         "learned": float(bool(_LEARNED.search(t))),
         "practice_verb": float(bool(PRACTICE_VERBS.search(t))),
@@ -390,7 +386,7 @@ def kind_of(text: str, score: float, threshold: float) -> str:
     knowledge = score >= threshold
     if is_question(t):
         return "question"
-    if _is_courtesy_cue(t) and not (knowledge and lesson_language(t)):
+    if COURTESY.search(t) and not (knowledge and lesson_language(t)):
         return "courtesy"
     if t.endswith((",", ":")) or len(_WORDS.findall(t)) < 3:  # a salutation, a heading
         return "other"
@@ -411,7 +407,10 @@ def kind_of(text: str, score: float, threshold: float) -> str:
             return "recommendation"
         if lesson_language(t):  # "it is essential", "the key to success was"
             return "lesson"
-        return "practice" if (_WE.search(t) or countries_in(t)) and _PAST.search(t) else "lesson"
+        if _ACTION.search(t):  # something done: "parliament passed", "el congreso aprobó"
+            return "practice"
+        # set in a place but neither advice nor an action: a description of the context
+        return "other" if countries_in(t) else "lesson"
     if (_I.search(t) or _WE.search(t)) and _PAST.search(t):
         return "experience"
     return "other"

@@ -13,7 +13,6 @@ and Portuguese.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -22,8 +21,6 @@ import pandas as pd
 from kmsynth.synthesis.quotes import COURTESY, PLACEHOLDER, is_courtesy  # noqa: F401
 from kmsynth.text import (
     Sentence,
-    canonical_country,
-    countries_in,
     split_sentences,
 )
 
@@ -159,137 +156,6 @@ def rank_by_centrality(sentences: Sequence[Sentence], embeddings: np.ndarray) ->
     emb = np.asarray(embeddings)
     rel = emb @ centroid(emb, [s.post_id for s in sentences])
     return [int(i) for i in np.argsort(-rel, kind="stable")]
-
-
-# --------------------------------------------------------------------------------------------
-# lessons learned
-
-LESSON_CUES: dict[str, re.Pattern] = {
-    "en": re.compile(
-        r"^(?:lessons?|recommendations?)\b|\b(?:we (?:have |'ve )?(?:learned|learnt|realised|realized|found that)|(?:the|a|one|our|key|main|"
-        r"important|big|biggest) lessons?\b|lessons? (?:learned|learnt|from)|it is (?:essential|critical|crucial|"
-        r"key|vital|important|necessary|fundamental)|(?:is|are|was|were) (?:essential|critical|crucial|vital|key) "
-        r"(?:to|for|in)|key to (?:the )?success|(?:a |the )?key (?:factor|ingredient|was|is)|success factor|"
-        r"(?:we|i) (?:would )?(?:strongly )?recommend|our recommendation|works? best when|only works? when|"
-        r"what worked|made the difference|should (?:always|never|be|start|include|involve|engage|ensure)|"
-        r"must (?:be|reach|include|involve|start)|(?:takes|took) (?:at least|time|years))\b",
-        re.I,
-    ),
-    "es": re.compile(
-        r"^(?:lecciones|recomendaciones)\b|\b(?:aprendimos|hemos aprendido|nos dimos cuenta|(?:la|una|nuestra|principal) lecci[oó]n|"
-        r"lecciones aprendidas|es (?:fundamental|esencial|clave|crucial|imprescindible|importante|necesario|vital)|"
-        r"(?:son|fue|fueron) (?:fundamentales|esenciales|clave|cruciales)|la clave (?:del [ée]xito|fue|es|est[áa])|"
-        r"(?:les |os )?recomendamos|se recomienda|funciona mejor cuando|solo funciona cuando|lo que funcion[óo]|"
-        r"deber[íi]an? (?:ser|incluir|empezar|involucrar|garantizar))\b",
-        re.I,
-    ),
-    "fr": re.compile(
-        r"^(?:le[çc]ons|recommandations)\b|\b(?:nous avons (?:appris|compris|constat[ée])|(?:on|nous) a appris|(?:la|une|notre|principale) le[çc]on|"
-        r"le[çc]ons apprises|il est (?:essentiel|crucial|important|indispensable|fondamental|n[ée]cessaire|vital)|"
-        r"(?:est|sont|[ée]tait) (?:essentiel|essentielle|essentiels|cruciale?s?|indispensables?|fondamental)|"
-        r"la cl[ée] (?:du succ[eè]s|de la r[ée]ussite|a [ée]t[ée]|est)|nous recommandons|(?:il est|on) recommand[ée]|"
-        r"fonctionne mieux (?:quand|lorsque)|ce qui a (?:fonctionn[ée]|march[ée])|"
-        r"(?:doit|doivent|devrait|devraient) (?:[êe]tre|inclure|commencer|impliquer|garantir))\b",
-        re.I,
-    ),
-    "pt": re.compile(
-        r"^(?:li[çc][õo]es|recomenda[çc][õo]es)\b|\b(?:aprendemos|(?:n[óo]s )?percebemos|(?:a|uma|nossa|principal) li[çc][ãa]o|li[çc][õo]es aprendidas|"
-        r"[ée] (?:fundamental|essencial|crucial|imprescind[íi]vel|importante|necess[áa]rio|vital)|"
-        r"(?:s[ãa]o|foi|foram) (?:fundamentais|essenciais|cruciais|chave)|a chave (?:do sucesso|foi|[ée]|est[áa])|"
-        r"recomendamos|recomenda-se|funciona melhor quando|s[óo] funciona quando|o que funcionou|"
-        r"(?:deve|devem|deveria|deveriam) (?:ser|incluir|come[çc]ar|envolver|garantir))\b",
-        re.I,
-    ),
-}
-
-
-def lesson_language(text: str) -> str | None:
-    """The language whose lesson cue `text` carries ('en', 'es', 'fr', 'pt'), or None."""
-    for lang, pat in LESSON_CUES.items():
-        if pat.search(text):
-            return lang
-    return None
-
-
-def find_lessons(sentences: Sequence[Sentence], *, min_words: int = 5) -> list[Sentence]:
-    """Sentences that state a lesson or a recommendation, in en/es/fr/pt ("we learned", "it is
-    essential", "key to success", "we recommend", "aprendimos", "es fundamental", "nous avons
-    appris", "il est essentiel", "aprendemos", "é fundamental", ...). A sentence introduced by
-    a cue ending in a colon ("Lesson learned: ...") counts too. Questions do not."""
-    out: list[Sentence] = []
-    intro_post: str | None = None  # a post whose "Lessons learned:" heading we are under
-    for s in sentences:
-        t = s.text.rstrip()
-        if intro_post != s.post_id:
-            intro_post = None
-        if t.endswith(":"):
-            intro_post = s.post_id if lesson_language(t) else None
-            continue
-        if s.words >= min_words and not t.endswith("?") and (intro_post or lesson_language(t)):
-            out.append(s)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# promising practices and places
-
-PRACTICE_VERBS = re.compile(
-    r"\b(?:established|launched|introduced|set up|created|expanded|piloted|trained|adopted|developed|opened|"
-    r"rolled out|scaled up|started|built|institutionali[sz]ed|integrated|now (?:meets|publishes|runs|offers|uses)|"
-    r"estableci[óo]|lanz[óo]|impuls[óo]|cre[óo]|implement[óo]|ampli[óo]|capacit[óo]|abri[óo]|desarroll[óo]|"
-    r"inici[óo]|puso en marcha|(?:ha|han) (?:creado|establecido|lanzado|implementado|ampliado)|"
-    r"a mis en place|a lanc[ée]|a cr[ée]{1,2}|a introduit|a form[ée]|a ouvert|a d[ée]velopp[ée]|a [ée]tendu|"
-    r"ont (?:mis en place|lanc[ée]|cr[ée]{1,2}|form[ée])|"
-    r"estabeleceu|lan[çc]ou|criou|implementou|ampliou|capacitou|abriu|desenvolveu|iniciou|"
-    r"(?:tem|têm) (?:criado|implementado))\b",
-    re.I,
-)
-_PLACE_LEAD = re.compile(
-    r"^(?:in|en|au|aux|em|no|na|nos|nas|à|dans|across)\s+(?:the\s+|el\s+|la\s+|le\s+|les\s+|l'|o\s+|a\s+|os\s+|as\s+)?"
-    r"(?P<place>[^\W\d_][\w'’. -]{1,60}?)\s*,",
-    re.I,
-)
-_SUBJECT = re.compile(
-    r"\b(?:we|our (?:team|programme|program|project|initiative|partners)|the (?:programme|program|project|"
-    r"initiative|government|ministry)|el programa|el proyecto|la iniciativa|nuestro (?:equipo|programa)|"
-    r"nous|notre (?:équipe|programme)|le programme|le projet|l'initiative|o programa|o projeto|a iniciativa|"
-    r"nossa equipe|nosso programa)\b",
-    re.I,
-)
-
-
-
-
-def country_in(sentence: str) -> str | None:
-    """The country a practice sentence is set in: the place of a lead-in ("In Jamaica, ...",
-    "En México, ...", "Au Sénégal, ...", "Em Moçambique, ..."), else the first country named."""
-    m = _PLACE_LEAD.match(sentence.strip())
-    if m:
-        c = canonical_country(m.group("place"))
-        if c:
-            return c
-    found = countries_in(sentence)
-    return found[0] if found else None
-
-
-def find_practices(sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
-    """Sentences that describe something done in a country, with that country's English name.
-
-    A practice states an action (established, launched, estableció, a mis en place, criou, ...)
-    and is set in a country named in the sentence ("In Jamaica, the programme established ...");
-    failing that, a first-person or programme sentence ("we launched ...", "el programa creó ...")
-    takes the country of its post. Questions do not count."""
-    out: list[tuple[Sentence, str]] = []
-    for s in sentences:
-        t = s.text.rstrip()
-        if t.endswith("?") or not PRACTICE_VERBS.search(t):
-            continue
-        c = country_in(t)
-        if c is None and s.country and _SUBJECT.search(t):
-            c = canonical_country(s.country)
-        if c:
-            out.append((s, c))
-    return out
 
 
 def group_by(items: Iterable, key: str | Callable) -> dict[str, list]:
