@@ -172,13 +172,17 @@ class HandleMatcher:
         self.exact: set[str] = set()
         self.at_only: set[str] = set()  # one-word handles (@love): matched only with their @
         self.chunks: set[tuple[str, ...]] = set()
+        self.needles: set[str] = set()
         self.longest = 1
         for h in handles:
             bare = str(h).strip().lstrip("@")
             parts = handle_chunks(bare)
             if sum(map(len, parts)) < 3:
                 continue
-            (self.exact if len(parts) > 1 else self.at_only).add(handle_key(bare))
+            key = handle_key(bare)
+            (self.exact if len(parts) > 1 else self.at_only).add(key)
+            # a text holding none of these letter/digit runs holds no handle (a quick check)
+            self.needles.update((key, max(parts, key=len)))
             if len(parts) > 1:
                 self.chunks.add(parts)
                 self.longest = max(self.longest, len(parts))
@@ -190,6 +194,11 @@ class HandleMatcher:
     def sub(self, text: str, token: str = "[HANDLE]") -> str:
         """Replace each block-listed handle in `text` by `token`."""
         if not self:
+            return text
+        runs = _ALNUM_RUN.findall(text.lower())
+        if not text.isascii():
+            runs = [r if r.isascii() else fold_name(r) for r in runs]
+        if self.needles.isdisjoint(runs):
             return text
         spans = [
             (m.start(), m.end())
