@@ -13,7 +13,8 @@ and Portuguese.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable, Protocol, Sequence, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,6 @@ from kmsynth.text import (
 )
 
 log = logging.getLogger(__name__)
-
 
 
 def _text(value) -> str:
