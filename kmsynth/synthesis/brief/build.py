@@ -9,8 +9,6 @@ decides what is a lesson or a practice), scope and method notes.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -31,11 +29,16 @@ from kmsynth.synthesis.brief.model import (
     Brief,
     BriefTheme,
     Item,
+    check_posts,
+    country_key,
     curation_exclusions,
     describe_intro,
     describe_scope,
+    item_from,
     method_notes,
     overclaim_flags,
+    support_counts,
+    validated,
 )
 from kmsynth.synthesis.keypoints import KeyPointSummariser
 from kmsynth.synthesis.kinds import classify
@@ -48,7 +51,7 @@ from kmsynth.synthesis.summarise import (
     sentences_of,
     usable,
 )
-from kmsynth.text import Sentence, canonical_country, country_pattern, fold
+from kmsynth.text import Sentence, canonical_country
 
 log = logging.getLogger(__name__)
 
@@ -94,87 +97,6 @@ class _Corpus:
 
 # --------------------------------------------------------------------------------------------
 # building
-
-
-def _item(
-    s: Sentence,
-    *,
-    theme: str = "",
-    country: str = "",
-    region: str = "",
-    support: int = 1,
-    also: Sequence[str] = (),
-    also_countries: Sequence[str] = (),
-) -> Item:
-    return Item(
-        s.text,
-        s.post_id,
-        s.start,
-        s.end,
-        theme=theme,
-        country=country or s.country,
-        region=region or s.region,
-        language=s.language,
-        support=support,
-        also=tuple(also),
-        also_countries=tuple(also_countries),
-    )
-
-
-def _check_posts(posts: pd.DataFrame) -> None:
-    missing = [c for c in ("post_id", "text") if c not in posts.columns]
-    if missing:
-        raise InputError(
-            f"the posts table has no {', '.join(missing)} column",
-            column=missing[0],
-            hint="pass the table prepare('posts', ...) returns",
-        )
-    ids = posts["post_id"].astype(str)
-    if ids.duplicated().any():
-        row = int(np.argmax(ids.duplicated().to_numpy())) + 1
-        raise InputError(
-            "post ids must be unique",
-            row=row,
-            column="post_id",
-            hint="prepare() merges duplicates; pass its table",
-        )
-
-
-def _support(
-    vecs: np.ndarray, keys: Sequence[str], at: float = SIMILAR_AT
-) -> tuple[np.ndarray, list[list[int]]]:
-    """For each row: how many distinct keys (participants) have a row at cosine >= `at`, and
-    the indices of those similar rows."""
-    if len(vecs) == 0:
-        return np.zeros(0), []
-    support, similar = np.zeros(len(vecs)), []
-    for a in range(0, len(vecs), 1024):  # blocks of rows: memory stays O(1024 x n)
-        sims = vecs[a : a + 1024] @ vecs.T
-        for r in range(sims.shape[0]):
-            i = a + r
-            near = np.flatnonzero(sims[r] >= at)
-            support[i] = len({keys[j] for j in near} | {keys[i]})
-            similar.append([int(j) for j in near if j != i])
-    return support, similar
-
-
-def _validated(chosen: Sequence[Sentence], pool: Sequence[Sentence], who: str) -> list[Sentence]:
-    """Keep only sentences that are in `pool`: a plugged-in summariser may not invent text."""
-    ok = {(s.post_id, s.start, s.end, s.text) for s in pool}
-    out = [s for s in chosen if (s.post_id, s.start, s.end, s.text) in ok]
-    if len(out) < len(chosen):
-        log.warning(
-            "%s returned %d sentence(s) not taken from the theme's posts; dropped",
-            who,
-            len(chosen) - len(out),
-        )
-    return out
-
-
-def _country_key(text: str) -> str:
-    """A practice sentence with country names masked, to spot one practice in many countries."""
-    folded = fold(text)
-    return re.sub(r"\s+", " ", country_pattern().sub("<c>", folded)).strip(" .")
 
 
 def build_brief(
@@ -232,7 +154,7 @@ def _corpus(
     posts: pd.DataFrame, cfg: Config, embedder: Embedder | None, opts: BriefOptions
 ) -> _Corpus:
     """Posts checked and consent applied, sentences embedded and classified by kind."""
-    _check_posts(posts)
+    check_posts(posts)
     posts = posts.reset_index(drop=True).copy()
     posts["post_id"] = posts["post_id"].astype(str)
     posts = with_consent(posts, cfg)  # verbatim text only from authors who agreed
@@ -402,7 +324,7 @@ def _theme(
     tid = int(r.theme_id)
     pool = [c.sents[i] for i in idx]
     V = c.vecs[idx]
-    summary = _validated(
+    summary = validated(
         summariser.summarise(pool, V, SUMMARY_SENTENCES) if pool else [],
         pool,
         type(summariser).__name__,
@@ -442,9 +364,9 @@ def _theme(
         size=len(members) if len(members) >= c.k else None,
         pillar="" if pillar in ("Unassigned", "nan") else pillar,
         keywords=str(getattr(r, "keywords", "") or ""),
-        summary=[_item(s, theme=label) for s in summary],
-        lessons=[_item(s, theme=label) for s in theme_lessons],
-        quotes=[_item(s, theme=label) for s in quotes],
+        summary=[item_from(s, theme=label) for s in summary],
+        lessons=[item_from(s, theme=label) for s in theme_lessons],
+        quotes=[item_from(s, theme=label) for s in quotes],
         flags=flags,
     )
 
@@ -457,8 +379,8 @@ def _quote_rank(pool: list[Sentence], V: np.ndarray, shown: set[str]) -> list[in
     if not shown_i:
         return rank
     near = (V @ V[shown_i].T).max(axis=1) >= QUOTE_DISTINCT_AT
-    same = {_country_key(pool[j].text) for j in shown_i}
-    rank = [j for j in rank if not near[j] and _country_key(pool[j].text) not in same]
+    same = {country_key(pool[j].text) for j in shown_i}
+    rank = [j for j in rank if not near[j] and country_key(pool[j].text) not in same]
     cited = {pool[j].post_id for j in shown_i}
     return [j for j in rank if pool[j].post_id not in cited] + [
         j for j in rank if pool[j].post_id in cited
@@ -481,7 +403,7 @@ def _key_lessons(c: _Corpus, flagged: set[str]) -> list[Item]:
         return []
     L = c.vecs[les_idx]
     keys = [c.sents[i].author_id or f"post:{c.sents[i].post_id}" for i in les_idx]
-    support, similar = _support(L, keys)
+    support, similar = support_counts(L, keys)
     posts_of = [c.sents[i].post_id for i in les_idx]
     out: list[Item] = []
     for j in mmr(
@@ -495,7 +417,7 @@ def _key_lessons(c: _Corpus, flagged: set[str]) -> list[Item]:
     ):
         s = c.sents[les_idx[j]]
         also = list(dict.fromkeys(posts_of[x] for x in similar[j] if posts_of[x] != s.post_id))
-        out.append(_item(s, theme=c.label_of(s), support=int(support[j]), also=also))
+        out.append(item_from(s, theme=c.label_of(s), support=int(support[j]), also=also))
     return out
 
 
@@ -518,7 +440,7 @@ def _practices(c: _Corpus, max_practices: int) -> dict[str, list[Item]]:
         return {}
     groups: dict[str, list[tuple[int, str]]] = {}
     for i, country in found:
-        groups.setdefault(_country_key(c.sents[i].text), []).append((i, country))
+        groups.setdefault(country_key(c.sents[i].text), []).append((i, country))
     reps = [g[0] for g in groups.values()]
     others = [g[1:] for g in groups.values()]
     V = c.vecs[[i for i, _ in reps]]
@@ -533,7 +455,7 @@ def _practices(c: _Corpus, max_practices: int) -> dict[str, list[Item]]:
         i, country = reps[j]
         s = c.sents[i]
         items.append(
-            _item(
+            item_from(
                 s,
                 theme=c.label_of(s),
                 country=country,

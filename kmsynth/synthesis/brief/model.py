@@ -3,7 +3,10 @@ theme resting on few voices; the theme run a brief can start from."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,9 @@ import pandas as pd
 from kmsynth.errors import InputError
 from kmsynth.protect import restore_formulas
 from kmsynth.synthesis.summarise import group_by
+from kmsynth.text import Sentence, country_pattern, fold
+
+log = logging.getLogger(__name__)
 
 MIN_POSTS_FOR_THEMES = 20  # below this, a brief has lessons and practices but no themes
 SUMMARY_SENTENCES = 3
@@ -343,6 +349,93 @@ def method_notes(
         '"rests on few voices": read it as a signal to follow up, not a general finding; its '
         "lessons are not among the key lessons.",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# items and checks shared by the sections
+
+
+def item_from(
+    s: Sentence,
+    *,
+    theme: str = "",
+    country: str = "",
+    region: str = "",
+    support: int = 1,
+    also: Sequence[str] = (),
+    also_countries: Sequence[str] = (),
+) -> Item:
+    """The brief item of sentence `s` (its text, post and offsets, and where it comes from)."""
+    return Item(
+        s.text,
+        s.post_id,
+        s.start,
+        s.end,
+        theme=theme,
+        country=country or s.country,
+        region=region or s.region,
+        language=s.language,
+        support=support,
+        also=tuple(also),
+        also_countries=tuple(also_countries),
+    )
+
+
+def check_posts(posts: pd.DataFrame) -> None:
+    """Refuse a posts table without post_id/text columns or with duplicate post ids."""
+    missing = [c for c in ("post_id", "text") if c not in posts.columns]
+    if missing:
+        raise InputError(
+            f"the posts table has no {', '.join(missing)} column",
+            column=missing[0],
+            hint="pass the table prepare('posts', ...) returns",
+        )
+    ids = posts["post_id"].astype(str)
+    if ids.duplicated().any():
+        row = int(np.argmax(ids.duplicated().to_numpy())) + 1
+        raise InputError(
+            "post ids must be unique",
+            row=row,
+            column="post_id",
+            hint="prepare() merges duplicates; pass its table",
+        )
+
+
+def support_counts(
+    vecs: np.ndarray, keys: Sequence[str], at: float = SIMILAR_AT
+) -> tuple[np.ndarray, list[list[int]]]:
+    """For each row: how many distinct keys (participants) have a row at cosine >= `at`, and
+    the indices of those similar rows."""
+    if len(vecs) == 0:
+        return np.zeros(0), []
+    support, similar = np.zeros(len(vecs)), []
+    for a in range(0, len(vecs), 1024):  # blocks of rows: memory stays O(1024 x n)
+        sims = vecs[a : a + 1024] @ vecs.T
+        for r in range(sims.shape[0]):
+            i = a + r
+            near = np.flatnonzero(sims[r] >= at)
+            support[i] = len({keys[j] for j in near} | {keys[i]})
+            similar.append([int(j) for j in near if j != i])
+    return support, similar
+
+
+def validated(chosen: Sequence[Sentence], pool: Sequence[Sentence], who: str) -> list[Sentence]:
+    """Keep only sentences that are in `pool`: a plugged-in summariser may not invent text."""
+    ok = {(s.post_id, s.start, s.end, s.text) for s in pool}
+    out = [s for s in chosen if (s.post_id, s.start, s.end, s.text) in ok]
+    if len(out) < len(chosen):
+        log.warning(
+            "%s returned %d sentence(s) not taken from the theme's posts; dropped",
+            who,
+            len(chosen) - len(out),
+        )
+    return out
+
+
+def country_key(text: str) -> str:
+    """A practice sentence with country names masked, to spot one practice in many countries."""
+    folded = fold(text)
+    return re.sub(r"\s+", " ", country_pattern().sub("<c>", folded)).strip(" .")
 
 
 # --------------------------------------------------------------------------------------------
