@@ -150,6 +150,7 @@ def command(
 def _load_commands() -> None:
     # one line per module that registers sub-commands
     import kmsynth.cli.cmd_code  # noqa: F401
+    import kmsynth.cli.cmd_sentences  # noqa: F401
     import kmsynth.cli.cmd_summarise  # noqa: F401
     import kmsynth.cli.commands  # noqa: F401
 
