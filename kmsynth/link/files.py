@@ -33,8 +33,7 @@ def link_files(
     f = prepare("findings", findings, config, mapping=mapping).table
     les = prepare("lessons", lessons, config, mapping=mapping).table
     emb = embedder_from_config(config)
-    if emb.model_id.startswith("tfidf"):
-        emb.fit(list(f["text"]) + list(les["text"]))
+    emb.fit(list(f["text"]) + list(les["text"]))  # tfidf learns, auto chooses, others no-op
     linker = Linker(emb, top_k=top_k, threshold=threshold, seed=config.themes.seed).fit(les)
     return linker.link(f, reviewed=decisions)
 

@@ -11,7 +11,7 @@ from typing import Any
 from kmsynth.config import Config
 from kmsynth.errors import InputError, Problem
 from kmsynth.manifest import build_manifest, write_json
-from kmsynth.runs.progress import Progress, fit_if_tfidf, quiet_unless
+from kmsynth.runs.progress import Progress, quiet_unless
 from kmsynth.runs.themes import prepare_documents
 
 
@@ -61,7 +61,7 @@ def run_code(
     out = make_private_dir(out)
     embedder = embedder_from_config(config)
     texts = table["text"].astype(str).tolist()
-    fit_if_tfidf(embedder, texts)
+    embedder.fit(texts)  # tfidf learns, auto chooses, pretrained: no-op
     say.stage("embedding and coding", documents=len(texts), codes=len(book))
     coding = code_corpus(
         texts,

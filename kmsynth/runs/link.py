@@ -11,7 +11,7 @@ from typing import Any
 from kmsynth.config import Config
 from kmsynth.errors import InputError
 from kmsynth.manifest import build_manifest, write_json
-from kmsynth.runs.progress import Progress, fit_if_tfidf, quiet_unless
+from kmsynth.runs.progress import Progress, quiet_unless
 
 
 @dataclass
@@ -61,7 +61,8 @@ def run_link(
                 hint=f"run: kmsynth validate {what} {file}",
             )
     emb = embedder_from_config(config)
-    fit_if_tfidf(emb, f.table["text"].tolist() + les.table["text"].tolist())
+    # tfidf learns, auto chooses, pretrained: no-op
+    emb.fit(f.table["text"].tolist() + les.table["text"].tolist())
     say.stage("linking", findings=len(f.table), lessons=len(les.table))
     linker = Linker(emb, top_k=top_k, threshold=threshold, seed=config.themes.seed).fit(les.table)
     res = linker.link(f.table, reviewed=decisions)

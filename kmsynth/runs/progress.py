@@ -45,8 +45,3 @@ class Progress:
 
 def quiet_unless(progress: Progress | None) -> Progress:
     return progress if progress is not None else Progress(False)
-
-
-def fit_if_tfidf(embedder: Any, texts: list[str]) -> None:
-    if embedder.model_id.startswith("tfidf"):
-        embedder.fit(texts)

@@ -11,7 +11,7 @@ from typing import Any
 from kmsynth.config import Config
 from kmsynth.errors import InputError, Problem
 from kmsynth.manifest import build_manifest, write_json
-from kmsynth.runs.progress import Progress, fit_if_tfidf, quiet_unless
+from kmsynth.runs.progress import Progress, quiet_unless
 
 
 @dataclass
@@ -57,7 +57,7 @@ def run_themes(
     prep.ledger.check()
     prep.ledger.save(out / "ledger.csv")
     embedder = embedder_from_config(config)
-    fit_if_tfidf(embedder, table["text"].tolist())
+    embedder.fit(table["text"].tolist())  # tfidf learns, auto chooses, pretrained: no-op
     say.stage("embedding and fitting themes", documents=len(table), embedder=embedder.model_id)
     result = _fit(table, config, embedder, client, show_progress=say.bars)
     messages: list[str] = []
@@ -188,7 +188,7 @@ def run_brief(
             hint="run kmsynth validate posts on it to see why",
         )
     emb = embedder_from_config(config)
-    fit_if_tfidf(emb, prep.table["text"].tolist())
+    emb.fit(prep.table["text"].tolist())  # tfidf learns, auto chooses, pretrained: no-op
     say.stage("building the brief", posts=len(prep.table))
     theme_run = load_theme_run(themes) if themes else None
     brief = build_brief(prep.table, theme_run, title=title, config=config, embedder=emb)
