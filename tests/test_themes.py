@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from kmsynth.errors import InputError
-from kmsynth.themes.model import (
+from kmsynth.themes import (
     OUTLIER,
     ThemeResult,
     apply_stable_ids,
@@ -125,7 +126,7 @@ def test_same_assignments_in_a_new_process(tmp_path: Path) -> None:
     script = (
         "import json,sys\n"
         "from kmsynth.embed.embedders import get_embedder\n"
-        "from kmsynth.themes.model import fit_themes\n"
+        "from kmsynth.themes import fit_themes\n"
         "t=json.load(open(sys.argv[1]))\n"
         "e=get_embedder('tfidf'); e.fit(t)\n"
         "r=fit_themes(t, embedder=e, seed=11)\n"
@@ -249,3 +250,24 @@ def test_cli_themes_writes_the_contract_files(tmp_path: Path, capsys) -> None:
     code = main(["themes", str(tmp_path / "missing.csv"), "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
+
+
+def test_theme_model_is_a_scikit_learn_estimator(fitted, embedder, tmp_path: Path) -> None:
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    from kmsynth.themes import ThemeModel
+
+    model = ThemeModel(embedder=embedder, seed=7, umap_cache=tmp_path, n_themes=4)
+    params = model.get_params()
+    # from the signature: the hand-written get_params missed umap_cache
+    assert params["umap_cache"] == tmp_path and params["n_themes"] == 4
+    assert clone(model).get_params()["seed"] == 7
+    with pytest.raises(TypeError):
+        ThemeModel(embedder, seed=7)  # keyword-only parameters
+    with pytest.raises(NotFittedError):
+        model.transform(np.zeros((1, 3), np.float32))
+    texts, _, ids, res = fitted
+    assert model.fit(texts, ids, embeddings=res.embeddings) is model  # precomputed vectors
+    assert len(model.result_.themes) == 4
+    assert (model.transform(res.embeddings[:5]) >= OUTLIER).all()

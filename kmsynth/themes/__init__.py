@@ -4,10 +4,10 @@ tables, curation, large corpora."""
 from kmsynth.themes.cluster import (  # noqa: F401
     MAX_THEMES,
     SMALL_CORPUS,
-    StableClusterer,
+    ThemeClusterer,
     candidate_sizes,
+    coherence_curve,
     default_min_theme_size,
-    stability_curve,
 )
 from kmsynth.themes.curation import (  # noqa: F401
     ACTIONS,
@@ -59,10 +59,10 @@ from kmsynth.themes.tables import (  # noqa: F401
 __all__ = [
     "MAX_THEMES",
     "SMALL_CORPUS",
-    "StableClusterer",
+    "ThemeClusterer",
     "candidate_sizes",
     "default_min_theme_size",
-    "stability_curve",
+    "coherence_curve",
     "ACTIONS",
     "Curation",
     "Outcome",

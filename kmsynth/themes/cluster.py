@@ -1,13 +1,13 @@
 """Dimension reduction and clustering, with the number of themes chosen by a stated criterion.
 
-Granularity (issue 14): unless the analyst sets the number of themes, it is chosen by
-*stability under resampling*. For each candidate number of themes k (a geometric grid from 2 to
-n / (2 x min_theme_size), at most 60), k-means is fitted on pairs of random 80 % subsamples and
-the two partitions are compared on the documents they share (adjusted Rand index; 1 = the same
-themes whatever the sample, 0 = chance). The chosen k is the largest whose stability is at least
-`tolerance` (0.85) times the best of the grid: the finest split the data supports about as well
-as any coarser one (2 or 3 themes are nearly always stable, so the best alone would collapse a
-corpus). The curve is kept (`StableClusterer.granularity_`) for the manifest.
+Granularity (issue 14): unless the analyst sets the number of themes, it is chosen by *topic
+coherence over a range of sizes*. For each candidate number of themes k (a geometric grid from 2
+to n / (2 x min_theme_size), at most 60), the reduced embeddings are split by k-means; each
+theme's 10 most distinctive words (c-TF-IDF) are scored by NPMI, how much more often they occur
+in the same documents of the corpus than by chance (Bouma 2009; the coherence topic-model
+papers report), and the chosen k has the highest mean NPMI. Too few themes mix words that never
+meet; too many split a theme into slices whose distinctive words are rare. The curve is kept
+(`ThemeClusterer.granularity_`) for the manifest.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from kmsynth.themes.result import OUTLIER
 
 log = logging.getLogger(__name__)
 
-SMALL_CORPUS = 300  # below this, PCA replaces UMAP (UMAP's compile time buys nothing here)
+SMALL_CORPUS = 600  # below this, PCA replaces UMAP (UMAP's compile time buys nothing here)
 MAX_THEMES = 60  # largest number of themes the automatic choice considers
-SELECTION_SAMPLE = 3000  # documents the stability criterion is computed on (seeded sample)
+SELECTION_SAMPLE = 5000  # documents the criterion is computed on (seeded sample)
+TOP_WORDS = 10  # words per theme scored for coherence
 
 
 def default_min_theme_size(n_docs: int) -> int:
@@ -98,45 +99,47 @@ def candidate_sizes(n: int, min_size: int, max_themes: int = MAX_THEMES) -> list
     return sorted({int(round(v)) for v in np.geomspace(2, hi, num=min(hi - 1, 14))} | {hi})
 
 
-def stability_curve(
-    x: np.ndarray, sizes: list[int], *, seed: int, pairs: int = 3, frac: float = 0.8
+def npmi_coherence(doc_terms: Any, labels: np.ndarray, k: int, top: int = TOP_WORDS) -> float:
+    """Mean NPMI of each cluster's `top` c-TF-IDF words, from document co-occurrence in
+    `doc_terms` (a documents x words count matrix); -1 for a pair never seen together."""
+    import scipy.sparse as sp
+
+    onehot = sp.csr_matrix(
+        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels))
+    )
+    tf = np.asarray((onehot @ doc_terms).todense(), dtype=np.float64)
+    freq = tf.sum(axis=0)
+    ctfidf = (
+        tf
+        / np.maximum(tf.sum(axis=1, keepdims=True), 1)
+        * np.log(1 + tf.sum() / k / np.maximum(freq, 1))
+    )
+    tops = np.argsort(-ctfidf, axis=1, kind="stable")[:, :top]
+    vocab, where = np.unique(tops, return_inverse=True)
+    binary = (doc_terms[:, vocab] > 0).astype(np.float64)
+    p_joint = np.asarray((binary.T @ binary).todense()) / doc_terms.shape[0]
+    p = np.diag(p_joint)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = np.log(p_joint / np.outer(p, p)) / -np.log(p_joint)
+    npmi = np.where(p_joint <= 0, -1.0, np.where(p_joint >= 1, 1.0, npmi))
+    where = where.reshape(tops.shape)
+    upper = np.triu_indices(tops.shape[1], 1)
+    return float(np.mean([npmi[np.ix_(w, w)][upper].mean() for w in where]))
+
+
+def coherence_curve(
+    x: np.ndarray, doc_terms: Any, sizes: list[int], *, seed: int
 ) -> dict[int, float]:
-    """k -> mean adjusted Rand index between k-means partitions of paired 80 % subsamples,
-    compared on the documents both subsamples hold."""
-    from sklearn.metrics import adjusted_rand_score
-
-    rng = np.random.default_rng(seed)
-    n = len(x)
-    draws = [(rng.random(n) < frac, rng.random(n) < frac) for _ in range(pairs)]
-    curve = {}
-    for k in sizes:
-        scores = []
-        for p, (a, b) in enumerate(draws):
-            both = a & b
-            if k >= min(a.sum(), b.sum()) or both.sum() < 2 * k:
-                continue
-            la, lb = np.full(n, -1), np.full(n, -1)
-            la[a] = _kmeans(x[a], k, seed + p)
-            lb[b] = _kmeans(x[b], k, seed + 100 + p)
-            scores.append(adjusted_rand_score(la[both], lb[both]))
-        if scores:
-            curve[k] = float(np.mean(scores))
-    return curve
+    """k -> mean NPMI of the k-means themes' top words (see `npmi_coherence`)."""
+    return {k: npmi_coherence(doc_terms, _kmeans(x, k, seed), k) for k in sizes if k < len(x)}
 
 
-def choose_size(curve: dict[int, float], tolerance: float = 0.85) -> int:
-    """The largest k whose stability is at least `tolerance` x the best stability of the grid."""
-    if not curve:
-        return 2
-    best = max(curve.values())
-    return max(k for k, v in curve.items() if v >= tolerance * best)
-
-
-class StableClusterer:
-    """k-means with k set by the analyst (`n_clusters`) or chosen by stability (module doc).
+class ThemeClusterer:
+    """k-means with k set by the analyst (`n_clusters`) or chosen by coherence (module doc) on
+    `doc_terms`, the documents x words counts of the same documents.
 
     Clusters smaller than `min_size` become outliers (-1). Deterministic for a given seed.
-    Learned: labels_, n_clusters_, granularity_ (criterion, candidates and their stability).
+    Learned: labels_, n_clusters_, granularity_ (criterion, candidates and their coherence).
     """
 
     def __init__(
@@ -145,45 +148,52 @@ class StableClusterer:
         min_size: int = 5,
         n_clusters: int | None = None,
         seed: int = 42,
-        tolerance: float = 0.85,
+        doc_terms: Any = None,
     ) -> None:
         self.min_size = min_size
         self.n_clusters = n_clusters
         self.seed = seed
-        self.tolerance = tolerance
+        self.doc_terms = doc_terms
 
-    def fit(self, X: np.ndarray, y: Any = None) -> StableClusterer:
+    def fit(self, X: np.ndarray, y: Any = None) -> ThemeClusterer:
         from threadpoolctl import threadpool_limits
 
         # one thread: OpenMP start-up costs more than it saves at these sizes (and on busy
-        # machines); the many small k-means fits of the criterion dominate
+        # machines); the criterion's many small k-means fits dominate
         with threadpool_limits(limits=1):
-            return self._fit(np.asarray(X, dtype=np.float64))
+            return self._fit(_unit(np.asarray(X, dtype=np.float64)))
 
-    def _fit(self, X: np.ndarray) -> StableClusterer:
-        x = _unit(X)
+    def _choose(self, x: np.ndarray) -> int:
+        n = len(x)
+        if self.doc_terms is None:
+            raise ValueError("choosing the number of themes needs doc_terms (or set n_clusters)")
+        rng = np.random.default_rng(self.seed)
+        sample = (
+            np.sort(rng.choice(n, SELECTION_SAMPLE, replace=False))
+            if n > SELECTION_SAMPLE
+            else np.arange(n)
+        )
+        curve = coherence_curve(
+            x[sample], self.doc_terms[sample], candidate_sizes(n, self.min_size), seed=self.seed
+        )
+        k = max(curve, key=lambda c: (round(curve[c], 4), -c)) if curve else 1
+        self.granularity_ = {
+            "criterion": "topic coherence over a range of sizes: the number of k-means themes "
+            f"whose top-{TOP_WORDS} c-TF-IDF words have the highest mean NPMI (document "
+            "co-occurrence in the corpus)",
+            "sample": int(len(sample)),
+            "coherence": {str(a): round(b, 4) for a, b in curve.items()},
+            "n_themes": int(k),
+        }
+        return k
+
+    def _fit(self, x: np.ndarray) -> ThemeClusterer:
         n = len(x)
         if self.n_clusters is not None:
             k = int(min(max(1, self.n_clusters), n))
             self.granularity_ = {"criterion": "set by the analyst", "n_themes": k}
         else:
-            rng = np.random.default_rng(self.seed)
-            sample = (
-                np.sort(rng.choice(n, SELECTION_SAMPLE, replace=False))
-                if n > SELECTION_SAMPLE
-                else np.arange(n)
-            )
-            sizes = candidate_sizes(n, self.min_size)
-            curve = stability_curve(x[sample], sizes, seed=self.seed)
-            k = choose_size(curve, self.tolerance)
-            self.granularity_ = {
-                "criterion": "stability under resampling: the largest number of themes whose "
-                "k-means partitions of paired 80% subsamples agree (mean ARI) at least "
-                f"{self.tolerance} x as well as the most stable number on the grid",
-                "sample": int(len(sample)),
-                "stability": {str(a): round(b, 3) for a, b in curve.items()},
-                "n_themes": int(k),
-            }
+            k = self._choose(x)
         labels = _kmeans(x, k, self.seed) if k > 1 else np.zeros(n, dtype=int)
         sizes = np.bincount(labels, minlength=k)
         keep = [c for c in range(k) if sizes[c] >= self.min_size]

@@ -289,18 +289,25 @@ def choose_names(
     centroids: dict[int, np.ndarray],
     embedder: Embedder | None = None,
 ) -> dict[int, str]:
-    """theme -> the best candidate whose embedding's nearest centroid is its own theme (the
-    best candidate when no embedder is given or none passes; absent when it has none)."""
+    """theme -> its best candidate whose embedding's nearest centroid is its own theme and that
+    no earlier (larger) theme took; else its best candidate no other theme took; absent when
+    it has none. Themes are served in id order (largest first)."""
     ids = sorted(centroids)
-    names = {t: c[0][0] for t, c in candidates.items() if c}
-    if embedder is None or len(ids) < 2:
-        return names
-    flat = [(t, c[0]) for t, cs in candidates.items() for c in cs if t in centroids]
-    if not flat:
-        return names
-    vecs = np.asarray(embedder.encode([name for _, name in flat]), dtype=np.float32)
-    nearest = np.asarray(ids)[(vecs @ np.vstack([centroids[i] for i in ids]).T).argmax(axis=1)]
-    for (t, name), near in zip(reversed(flat), reversed(nearest), strict=True):
-        if near == t:  # walking best-last, so the best passing candidate is written last
-            names[t] = name
+    passes: set[tuple[int, str]] = set()
+    if embedder is not None and len(ids) > 1:
+        flat = [(t, c[0]) for t, cs in candidates.items() for c in cs if t in centroids]
+        if flat:
+            vecs = np.asarray(embedder.encode([n for _, n in flat]), dtype=np.float32)
+            sims = vecs @ np.vstack([centroids[i] for i in ids]).T
+            nearest = np.asarray(ids)[sims.argmax(axis=1)]
+            passes = {pair for pair, near in zip(flat, nearest, strict=True) if near == pair[0]}
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for t in sorted(candidates):
+        options = [c[0] for c in candidates[t] if c[0].lower() not in taken]
+        good = [n for n in options if (t, n) in passes] if passes else options
+        pick = (good or options or [None])[0]
+        if pick is not None:
+            names[t] = pick
+            taken.add(pick.lower())
     return names

@@ -2,10 +2,10 @@
 estimator), and `fit_themes`, the one call most users need.
 
 What users of vanilla BERTopic miss: fixed seeds (same input, same themes, in any process), a
-stated choice of the number of themes (stability under resampling, `cluster.py`, or set by the
-analyst), a documented outlier strategy, names people would write in the theme's language
-(`labels.py`), pillar tags with a confidence, a chosen number of representative documents that
-survive save/load, and stable theme ids across months (`stable.py`).
+stated choice of the number of themes (topic coherence over a range of sizes, `cluster.py`, or
+set by the analyst), a documented outlier strategy, names people would write in the theme's
+language (`labels.py`), pillar tags with a confidence, a chosen number of representative
+documents that survive save/load, and stable theme ids across months (`stable.py`).
 
 Outlier strategy: documents the clustering cannot place (-1: HDBSCAN's noise, or clusters
 smaller than the minimum theme size) are reassigned to the theme whose centroid is most similar
@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from kmsynth.embed import Embedder
 from kmsynth.errors import InputError
 from kmsynth.themes.cluster import (
-    StableClusterer,
+    ThemeClusterer,
     default_min_theme_size,
     make_reducer,
     reduce_embeddings,
@@ -52,7 +52,7 @@ from kmsynth.themes.result import OUTLIER, ThemeResult, theme_centroids
 log = logging.getLogger(__name__)
 
 MIN_DOCS = 20  # fewer documents than this are too few to find themes
-GRANULARITIES = ("stability", "density")
+GRANULARITIES = ("coherence", "density")
 
 
 def _backend(embedder: Embedder):
@@ -73,8 +73,8 @@ class ThemeModel(BaseEstimator):
     given, `fit` does the work and keeps `result_` (a ThemeResult) and `bertopic_`.
 
     embedder: needed for keyword representations, name checks and when `fit` gets no
-        embeddings. n_themes: the number of themes (None: chosen by `granularity`, "stability"
-        under resampling or "density" = HDBSCAN's own choice, as vanilla BERTopic).
+        embeddings. n_themes: the number of themes (None: chosen by `granularity`, "coherence"
+        over a range of sizes or "density" = HDBSCAN's own choice, as vanilla BERTopic).
     min_theme_size: None scales with the corpus. guided: nudge themes towards the pillars'
         seed words. outlier_threshold: cosine needed to reassign an outlier. reduce: "auto",
         "pca" or "umap"; umap_cache: folder caching UMAP output.
@@ -86,7 +86,7 @@ class ThemeModel(BaseEstimator):
         embedder: Embedder | None = None,
         seed: int = 42,
         n_themes: int | None = None,
-        granularity: str = "stability",
+        granularity: str = "coherence",
         min_theme_size: int | None = None,
         n_representative_docs: int = 5,
         guided: bool = True,
@@ -111,7 +111,7 @@ class ThemeModel(BaseEstimator):
 
     # -- parts -------------------------------------------------------------------------------
 
-    def _clusterer(self, n: int, size: int, reducer_name: str) -> Any:
+    def _clusterer(self, texts: list[str], present: list[str], size: int, reducer_name: str) -> Any:
         if self.granularity not in GRANULARITIES:
             raise InputError(
                 f"unknown theme granularity {self.granularity!r}",
@@ -127,7 +127,17 @@ class ThemeModel(BaseEstimator):
                 cluster_selection_method="eom",
                 prediction_data=False,
             )
-        return StableClusterer(min_size=size, n_clusters=self.n_themes, seed=self.seed)
+        doc_terms = None
+        if self.n_themes is None:  # word counts for the coherence criterion
+            vec = keyword_vectorizer(len(texts), present or None)
+            vec.set_params(ngram_range=(1, 1), min_df=2 if len(texts) >= 50 else 1)
+            try:
+                doc_terms = vec.fit_transform(texts).tocsr()
+            except ValueError:  # no word left: the criterion cannot speak, one theme
+                return ThemeClusterer(min_size=size, n_clusters=1, seed=self.seed)
+        return ThemeClusterer(
+            min_size=size, n_clusters=self.n_themes, seed=self.seed, doc_terms=doc_terms
+        )
 
     def _representation(self) -> list | None:
         if self.representation == "ctfidf" or self.embedder is None:
@@ -179,13 +189,13 @@ class ThemeModel(BaseEstimator):
         reducer, reducer_name = make_reducer(self.reduce, n, embeddings.shape[1], self.seed)
         reduced = reduce_embeddings(reducer, reducer_name, embeddings, self.umap_cache)
         timings["reduce_s"] = time.perf_counter() - t
-        clusterer = self._clusterer(n, size, reducer_name)
+        present = sorted(set(langs) - {"und"})
+        clusterer = self._clusterer(texts, present, size, reducer_name)
         ctfidf = ClassTfidfTransformer(
             reduce_frequent_words=True,
             seed_words=seed_words() if self.guided else None,
             seed_multiplier=1.5,
         )
-        present = sorted(set(langs) - {"und"})
         model = BERTopic(
             embedding_model=_backend(self.embedder) if self.embedder else None,
             umap_model=BaseDimensionalityReduction(),
