@@ -57,11 +57,16 @@ _SOCIAL = (
 )
 _BLOGS = r"blogspot|wordpress|tumblr|wixsite|weebly|substack|medium|github|carrd|over-blog|jimdo"
 _BARE_SOCIAL = re.compile(
-    rf"(?<![\w.@/-])(?:{_SOCIAL})\.(?:com|me|net|ee|app|social|io)/[^\s<>\"')\]]+"
-    rf"|(?<![\w.@/-])[\w-]+\.(?:{_BLOGS})\.[a-z]{{2,3}}(?:\.[a-z]{{2}})?\b(?:/[^\s<>\"')\]]*)?",
+    rf"(?<![\w.@/-])(?:{_SOCIAL})\.(?:com|me|net|ee|app|social|io)/[^\s<>\"')\]]+",
     re.IGNORECASE,
 )
-_BARE_HINT = re.compile(rf"\.(?:com|me|net|ee|app|social|io)/|{_BLOGS}", re.IGNORECASE)
+_BARE_BLOG = re.compile(
+    rf"(?<![\w.@/-])[\w-]+\.(?:{_BLOGS})\.[a-z]{{2,3}}(?:\.[a-z]{{2}})?\b(?:/[^\s<>\"')\]]*)?",
+    re.IGNORECASE,
+)
+# substrings every bare social or blog address holds (checked on the lower-cased text)
+_SOCIAL_HINTS = (".com/", ".me/", ".net/", ".ee/", ".app/", ".social/", ".io/")
+_BLOG_HINTS = tuple(_BLOGS.split("|"))
 _PERSONAL_HOSTS = re.compile(
     rf"(?:^|\.)(?:{_SOCIAL})\.(?:com|me|net|ee|app|social|io)$"
     rf"|^[\w-]+\.(?:{_BLOGS})\.[a-z]{{2,3}}(?:\.[a-z]{{2}})?$",
@@ -106,15 +111,21 @@ _IDLIKE = re.compile(
     r"\b(?:[A-Z]{1,3}\d{6,12}[A-Z]?|\d{3}-\d{2}-\d{4}|\d{6,10}[\-/]\d{3,8}"
     r"|\d{2,6}(?:[\-/]\d{2,8}){2,4}[A-Z]?|\d{9,})\b"
 )
-_ID_EXTRA = re.compile(
-    r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"  # UK National Insurance
-    r"|\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b"  # Mexican CURP
-    r"|(?<![\d.,])\d{7,8}-[\dkK]\b"  # RUT / RUN without dots
-    r"|(?<![\d.,])\d{1,3}\.\d{3}\.\d{3}-[\dkK]\b"  # dotted RUT / RUN with its check digit
+# one pattern each (an alternation of them scans several times slower); the boundary checks
+# come after the first characters so the scan can skip ahead
+_ID_EXTRA = (
+    re.compile(r"[A-Z]{2}(?<!\w[A-Z]{2}) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),  # UK National Insurance
+    re.compile(r"[A-Z][AEIOUX][A-Z]{2}(?<!\w[A-Z]{4})\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b"),  # CURP
+    re.compile(r"\d(?<![\d.,]\d)\d{6,7}-[\dkK]\b"),  # RUT / RUN without dots
+    re.compile(r"\d(?<![\d.,]\d)\d{0,2}\.\d{3}\.\d{3}-[\dkK]\b"),  # dotted, with check digit
 )
-_GROUPED_ID = re.compile(r"(?<![\w.,])\d{4}([ \-])\d{4}\1\d{4}(?:\1\d{4})?(?![\w%]|[.,]\d)")
-_DOTTED_ID = re.compile(r"(?<![\w.,$€£])\d{1,2}\.\d{3}\.\d{3}(?![\w%]|[.,]\d)")
-_EIGHT = re.compile(r"(?<![\w.,$€£/\-])\d{8}(?![\w%]|[.,/\-]\d)")
+# what each of the four patterns below needs; a quick scan (it starts with a digit)
+_LONG_NUMBER_HINT = re.compile(r"\d{3}[ .\-]\d{3}|\d{8}")
+# (a pattern that starts with a digit scans fast: the look-behind comes after the first one)
+_GROUPED_ID = re.compile(r"\d(?<![\w.,]\d)\d{3}([ \-])\d{4}\1\d{4}(?:\1\d{4})?(?![\w%]|[.,]\d)")
+_DOTTED_ID = re.compile(r"\d(?<![\w.,$€£]\d)\d?\.\d{3}\.\d{3}(?![\w%]|[.,]\d)")
+_EIGHT = re.compile(r"\d(?<![\w.,$€£/\-]\d)\d{7}(?![\w%]|[.,/\-]\d)")
+_SHORT_HINT = re.compile(r"\d{3}[ .\-]\d{4}")
 _DATE_LIKE = re.compile(
     r"^(?:\d{1,2}[/\-.]\d{1,2}[/\-.](?:\d{2}|\d{4})|\d{4}[/\-.]\d{1,2}[/\-.]\d{1,2})$"
 )
@@ -320,11 +331,14 @@ class Redactor:
         lower = text.lower()
         if "@" in text:
             text = _EMAIL.sub("[EMAIL]", text)
-            text = _EMAIL_SPACED.sub("[EMAIL]", text)
+            if "@" in text:  # an address with spaces in it ("amina @ gmail . com")
+                text = _EMAIL_SPACED.sub("[EMAIL]", text)
         if "http" in lower or "www." in lower:
             text = _URL.sub(self._url, text)
-        if _BARE_HINT.search(text):
+        if any(h in lower for h in _SOCIAL_HINTS):
             text = _BARE_SOCIAL.sub("[URL]", text)
+        if any(h in lower for h in _BLOG_HINTS):
+            text = _BARE_BLOG.sub("[URL]", text)
         if _AT_HINT.search(text):
             text = _EMAIL_OBF.sub("[EMAIL]", text)
         if "@" in text:
@@ -341,13 +355,15 @@ class Redactor:
             text = _PHONE_INTL.sub(lambda m: self._number(m, "[PHONE]", 7), text)
             text = _PHONE_LOCAL.sub(lambda m: self._number(m, "[PHONE]", 7), text)
         if digits >= 6:
-            text = _ID_EXTRA.sub("[ID]", text)
+            for pattern in _ID_EXTRA:
+                text = pattern.sub("[ID]", text)
             text = _IDLIKE.sub(lambda m: self._number(m, "[ID]", 6), text)
-        if digits >= 7:
+        if digits >= 7 and _LONG_NUMBER_HINT.search(text):
             text = _GROUPED_IDS(text)
             text = _DOTTED_IDS(text)
             text = _EIGHT_IDS(text)
-            text = _SHORT_PHONES(text)
+            if _SHORT_HINT.search(text):
+                text = _SHORT_PHONES(text)
         return text
 
     @staticmethod
