@@ -10,6 +10,11 @@ Figures, in one run, on the sample's latest month (all its posts, the sample con
 - a wrong embedder name in the config: seconds until `kmsynth report` exits 2 (the config is
   checked first) and until plain papermill fails;
 - the cost of what kmsynth adds: the CSP hashes of the page and the atomic swap of the month.
+
+Last run (2026-12-01, 2 shared cores, warm cache in ~/.cache/kmsynth, embedder auto):
+kmsynth report 74.2 s (complete) vs plain papermill + nbconvert 65.3 s; a wrong embedder name:
+kmsynth exit 2 after 7.3 s naming the setting vs plain papermill exit 1 after 18.3 s; CSP hashes
+of the 5.3 MB page 169 ms; atomic swap 8.3 ms. Cold (empty cache, via the wheel test): 222 s.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -134,12 +141,9 @@ def main() -> None:
         )
         rows.append(("plain papermill + nbconvert (warm cache)", t_pm + t_nc, p_nc))
         bad = tmp / "bad.yml"
-        bad.write_text(
-            cfg.read_text("utf-8").replace(
-                "embedding:\n", "embedding:\n  embedder: no-such-model\n", 1
-            ),
-            "utf-8",
-        )
+        raw = yaml.safe_load(cfg.read_text("utf-8"))
+        raw["embedding"]["embedder"] = "no-such-model"
+        bad.write_text(yaml.safe_dump(raw), "utf-8")
         rows.append(
             (
                 "wrong embedder: kmsynth report says so",
