@@ -10,6 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kmsynth.cli.main import main
+from kmsynth.config import load_config
+from kmsynth.embed.embedders import get_embedder
+from kmsynth.errors import InputError
+from kmsynth.ingest.prepare import prepare
 from kmsynth.synthesis.brief import (
     Brief,
     BriefTheme,
@@ -21,11 +26,6 @@ from kmsynth.synthesis.brief import (
     render_markdown,
     write_brief,
 )
-from kmsynth.cli.main import main
-from kmsynth.config import load_config
-from kmsynth.embed.embedders import get_embedder
-from kmsynth.errors import InputError
-from kmsynth.ingest.prepare import prepare
 from kmsynth.themes import ThemeResult
 
 LEAKS = (
@@ -65,24 +65,28 @@ def brief_and_posts(tmp_path_factory):
     d = tmp_path_factory.mktemp("brief")
     texts = [
         (
-            "In Jamaica, the programme established a shelter network for survivors in every parish. "
+            "In Jamaica, the programme established a shelter network for survivors in every "
+            "parish. "
             "Write to amina.okafor@example.org or call +1 876 555 0142 for the protocol.",
             "Amina Okafor",
             "en",
         ),
         (
-            "We learned that shelter staff need stable funding, says Amina Okafor, to keep survivors safe at night. "
-            "Maria Gonzalez from Kibera can tell you more: rosa at gmail dot com, 0712 345 678, @rosa_d.",
+            "We learned that shelter staff need stable funding, says Amina Okafor, to keep "
+            "survivors safe at night. Maria Gonzalez from Kibera can tell you more: "
+            "rosa at gmail dot com, 0712 345 678, @rosa_d.",
             "Rosa Diaz",
             "en",
         ),
         (
-            "Shelter survivors helpline <script>alert('x')</script> referral counselling beds safe house.",
+            "Shelter survivors helpline <script>alert('x')</script> referral counselling beds "
+            "safe house.",
             "Rosa Diaz",
             "en",
         ),
         (
-            "Aprendimos que Maria Gonzalez tiene razón: el refugio necesita fondos estables todo el año.",
+            "Aprendimos que Maria Gonzalez tiene razón: el refugio necesita fondos estables "
+            "todo el año.",
             "Lucia Perez",
             "es",
         ),
@@ -119,7 +123,7 @@ def brief_and_posts(tmp_path_factory):
 
 def test_every_item_is_a_verbatim_sentence_of_its_post(brief_and_posts) -> None:
     b, posts, *_ = brief_and_posts
-    text = dict(zip(posts["post_id"].astype(str), posts["text"]))
+    text = dict(zip(posts["post_id"].astype(str), posts["text"], strict=True))
     items = b.items()
     assert b.lessons and b.practices and b.themes and b.quotes()
     for it in items:
@@ -325,7 +329,10 @@ def test_a_plugged_in_summariser_cannot_invent(flagged) -> None:
 
 
 def test_html_and_markdown_escape_data() -> None:
-    evil = "<script>alert('x')</script> <img src=x onerror=alert(1)> *bold* [link](javascript:alert(1))"
+    evil = (
+        "<script>alert('x')</script> <img src=x onerror=alert(1)> *bold* "
+        "[link](javascript:alert(1))"
+    )
     it = Item(
         evil, "<b>1</b>", 0, len(evil), theme="<i>t</i>", country="Jamaica", region="Caribbean"
     )
@@ -469,6 +476,19 @@ def test_notebook_runs_on_small_data_and_renders_inert(brief_and_posts, tmp_path
     assert "<script>alert" not in page and "<b>brief</b>" not in page
     for leaked in LEAKS:
         assert leaked not in page, leaked
+    # issue 16: the summary cards are styled in the exported HTML too (the CSS travels with them)
+    assert 'class="card"' in page and ".km .card{" in page
+
+
+def test_discussion_brief_notebook_is_thin() -> None:
+    # issue 12: parameters in one tagged cell, then a few lines calling kmsynth per cell
+    import nbformat
+
+    root = Path(__file__).resolve().parent.parent
+    nb = nbformat.read(root / "notebooks" / "discussion_brief.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert all(len(c.source.strip().splitlines()) <= 8 for c in code[1:])
 
 
 def test_small_talk_theme_is_not_summarised() -> None:

@@ -172,24 +172,11 @@ def run_brief(
 
     `themes` is a `kmsynth themes` output folder to use instead of fitting themes.
     """
-    from kmsynth.embed.embedders import embedder_from_config
-    from kmsynth.ingest.prepare import prepare
-    from kmsynth.synthesis.brief import build_brief, load_theme_run, write_brief
+    from kmsynth.synthesis.brief import brief_from_file, write_brief
 
     say = quiet_unless(progress)
     if Path(out).suffix.lower() not in BRIEF_SUFFIXES:
         raise InputError("the brief's file name must end in .md, .html or .docx", file=str(out))
-    say.stage("reading and protecting", file=Path(path).name)
-    prep = prepare("posts", path, config, mapping=mapping or config.data.mapping)
-    if len(prep.table) == 0:
-        raise InputError(
-            "no usable posts: every row was excluded",
-            file=str(path),
-            hint="run kmsynth validate posts on it to see why",
-        )
-    emb = embedder_from_config(config)
-    emb.fit(prep.table["text"].tolist())  # tfidf learns, auto chooses, pretrained: no-op
-    say.stage("building the brief", posts=len(prep.table))
-    theme_run = load_theme_run(themes) if themes else None
-    brief = build_brief(prep.table, theme_run, title=title, config=config, embedder=emb)
+    say.stage("reading, protecting and building the brief", file=Path(path).name)
+    brief, _ = brief_from_file(path, config, mapping=mapping, title=title, themes=themes)
     return BriefRun(brief, write_brief(brief, out))

@@ -28,12 +28,15 @@ from kmsynth.synthesis.brief.model import (
     overclaim_flags,
 )
 from kmsynth.synthesis.brief.render import (
+    brief_cards_html,
+    brief_charts_html,
     render_docx,
     render_html,
     render_html_fragment,
     render_markdown,
     write_brief,
 )
+from kmsynth.synthesis.brief.source import brief_from_file
 
 __all__ = [
     "CSP",
@@ -48,6 +51,9 @@ __all__ = [
     "BriefOptions",
     "BriefTheme",
     "Item",
+    "brief_cards_html",
+    "brief_charts_html",
+    "brief_from_file",
     "build_brief",
     "curation_exclusions",
     "describe_scope",

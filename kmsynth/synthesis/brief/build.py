@@ -162,7 +162,7 @@ def _corpus(
         from kmsynth.embed.embedders import embedder_from_config
 
         embedder = embedder_from_config(cfg)
-        if embedder.model_id.startswith("tfidf"):
+        if hasattr(embedder, "fit"):  # tfidf learns, auto chooses, pretrained: no-op
             embedder.fit(posts["text"].astype(str).tolist())
     sents = sentences_of(posts)
     texts = [s.text for s in sents]

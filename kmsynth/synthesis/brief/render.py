@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kmsynth.errors import InputError
 from kmsynth.protect import make_private_dir
 from kmsynth.synthesis.brief.model import CSP, Brief, BriefTheme, Item
@@ -209,6 +211,57 @@ def render_html_fragment(b: Brief) -> str:
     p += [f"<p class='muted'>{e(n)}</p>" for n in _theme_notes(b)]
     p.append("<h2>Method</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in b.method) + "</ul></div>")
     return "".join(p)
+
+
+def brief_cards_html(b: Brief) -> str:
+    """Headline figures of a brief as styled cards (the report's one CSS included, so they are
+    styled in JupyterLab and in nbconvert's HTML alike)."""
+    from kmsynth import html as h
+
+    cards = [
+        ("posts", b.scope.get("posts"), ""),
+        ("key lessons", len(b.lessons), ""),
+        ("practices", sum(len(v) for v in b.practices.values()), ""),
+        ("themes", len(b.themes), ""),
+    ]
+    return h.CSS + '<div class="km">' + h.cards_html(cards) + "</div>"
+
+
+def brief_charts_html(b: Brief, posts: pd.DataFrame) -> str:
+    """Posts per region and per theme as inline Plotly charts, groups below k hidden
+    (plotly.js embedded once: no request leaves the page)."""
+    import plotly.express as px
+
+    from kmsynth import html as h
+    from kmsynth.protect import suppress_small_cells
+
+    region = posts.get("region", pd.Series(dtype=str)).fillna("").replace("", "(not stated)")
+    per_region = suppress_small_cells(region.value_counts(), b.k).dropna()
+    per_region = per_region.rename("posts").rename_axis("region").reset_index()
+    fig_r = px.bar(
+        per_region,
+        x="posts",
+        y="region",
+        orientation="h",
+        template="plotly_white",
+        title=f"Posts per region (regions with fewer than {b.k} posts hidden)",
+    )
+    sizes = pd.DataFrame(
+        {"theme": [t.label for t in b.themes], "posts": [t.size for t in b.themes]}
+    ).dropna()
+    fig_t = px.bar(
+        sizes.iloc[::-1],
+        x="posts",
+        y="theme",
+        orientation="h",
+        template="plotly_white",
+        title=f"Posts per theme (themes with fewer than {b.k} posts hidden)",
+    )
+    return (
+        h.plotly_js()
+        + h.figure_html(fig_r, name="brief-regions")
+        + h.figure_html(fig_t, name="brief-themes")
+    )
 
 
 def render_html(b: Brief) -> str:
