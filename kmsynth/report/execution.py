@@ -72,35 +72,16 @@ def execute(
     params_file.write_text(yaml.safe_dump(parameters), encoding="utf-8")
     error_file = output.with_name(".input-error.json")
     error_file.unlink(missing_ok=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "papermill",
-        str(notebook),
-        str(output),
-        "-f",
-        str(params_file),
-        "-k",
-        KERNEL,
-        "--execution-timeout",
-        str(cell_timeout),
-        "--cwd",
-        str(cwd),
-        "--no-progress-bar",
-        "--log-level",
-        "ERROR",
-    ]
-    env = dict(
-        os.environ,
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        TOKENIZERS_PARALLELISM="false",
-        PYDEVD_DISABLE_FILE_VALIDATION="1",
-        **{INPUT_ERROR_ENV: str(error_file)},
-    )
+    cmd = [sys.executable, "-m", "papermill", str(notebook), str(output), "-f", str(params_file),
+           "-k", KERNEL, "--execution-timeout", str(cell_timeout), "--cwd", str(cwd),
+           "--no-progress-bar", "--log-level", "ERROR"]  # fmt: skip
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false", PYDEVD_DISABLE_FILE_VALIDATION="1",
+               **{INPUT_ERROR_ENV: str(error_file)})  # fmt: skip
     stderr_file = output.with_name(".papermill-stderr.txt")
     try:
         with open(stderr_file, "w+", encoding="utf-8", errors="replace") as err:
+            # its own process group (ended as one), and SIGTERM when this process dies
             proc = subprocess.Popen(
                 cmd,
                 stdout=subprocess.DEVNULL,
@@ -118,16 +99,21 @@ def execute(
     carried = read_input_error(error_file)
     if carried is not None:
         raise carried
+    return _outcome(proc.returncode, tail, timed_out, run_timeout, output)
+
+
+def _outcome(code: int | None, tail: str, timed_out: bool, run_timeout: float,
+             output: Path) -> tuple[bool, str]:  # fmt: skip
+    """(ok, why) from the child's exit: only the error's type is kept (its text may quote data)."""
     if timed_out:
         return False, (
             f"the run took longer than {run_timeout:.0f} s and was stopped (report.run_timeout_s)"
         )
-    if proc.returncode != 0:
+    if code != 0:
         if "No space left on device" in tail:
             return False, f"no space left on device writing {output.parent}"
-        # only the exception's type is kept: the message may quote data
         m = re.search(r"(\w+(?:Error|Exception|Interrupt))\b", tail)
-        return False, f"papermill exited {proc.returncode}" + (f" ({m.group(1)})" if m else "")
+        return False, f"papermill exited {code}" + (f" ({m.group(1)})" if m else "")
     return True, ""
 
 

@@ -99,16 +99,16 @@ def render_monthly_report(
     """
     t0 = time.perf_counter()
     month = check_month(month)
-    cfg = apply_overrides(
-        load_config(config_path),
-        posts=posts,
-        survey=survey,
-        findings=findings,
-        lessons=lessons,
-        embedder=embedder,
-        seed=seed,
-        curation=curation,
-    )
+    over = {
+        "posts": posts,
+        "survey": survey,
+        "findings": findings,
+        "lessons": lessons,
+        "embedder": embedder,
+        "seed": seed,
+        "curation": curation,
+    }
+    cfg = apply_overrides(load_config(config_path), **over)
     _check_inputs(cfg)
     out = Path(out or cfg.report.out).resolve()
     say = on_stage or (lambda *a, **k: None)
@@ -122,17 +122,8 @@ def render_monthly_report(
     try:
         recover(out, month)
         staging = staging_dir(out, month)
-        run = _Run(
-            month,
-            cfg,
-            out,
-            staging,
-            Path(notebook or cfg.report.notebook or NOTEBOOK),
-            dask,
-            replace_complete,
-            say,
-            t0,
-        )
+        nb = Path(notebook or cfg.report.notebook or NOTEBOOK)
+        run = _Run(month, cfg, out, staging, nb, dask, replace_complete, say, t0)
         return run.go()
     except OSError as exc:
         why = storage_problem(exc)
@@ -140,15 +131,8 @@ def render_monthly_report(
             raise
         return _fail(out, month, staging, cfg, why, t0)
     except InputError as exc:
-        _fail(
-            out,
-            month,
-            staging,
-            cfg,
-            f"bad input: {exc.message}",
-            t0,
-            extra={"input_error": input_error_payload(exc)},
-        )
+        extra = {"input_error": input_error_payload(exc)}
+        _fail(out, month, staging, cfg, f"bad input: {exc.message}", t0, extra=extra)
         raise
     finally:
         if staging is not None:
