@@ -16,13 +16,13 @@ words), how many capitalised mentions of authors' surnames (not ordinary words) 
 (recall on names), and texts per second.
 
 Measured (3,000 posts, 2,141 authors; 10,594 sentences, 300 handles; 2 shared cores):
-20ng  plain: 25,447 replaced, 12,300 ordinary, surnames 5,700/6,007, 18 texts/s
-      kmsynth: 16,940 replaced, 3,538 ordinary, surnames 5,670/6,007, 204 texts/s
+20ng  plain: 25,447 replaced, 12,300 ordinary, surnames 5,700/6,007, 35 texts/s
+      kmsynth: 16,940 replaced, 3,538 ordinary, surnames 5,670/6,007, 362 texts/s
       (the 30 surnames kept are ordinary words alone: Rose, Sharp, Stone, Lane, Marks)
-AskParents  plain: 4,200 replaced (4,192 ordinary); kmsynth: 0.
+AskParents  plain: 4,200 replaced (4,192 ordinary), 3,570 texts/s; kmsynth: 0, 6,092 texts/s.
 Contacts and ids (20 planted; 6,000 real texts: 3,000 20ng + 3,000 NHS FFT):
-      plain regexes: 8/20 caught, 2,953/3,300 years/percentages/amounts/dates kept, 3,916 texts/s
-      kmsynth: 20/20 caught, 3,274/3,300 kept (the rest sit in phone numbers), 703 texts/s
+      plain regexes: 8/20 caught, 2,953/3,300 years/percentages/amounts/dates kept, 4,538 texts/s
+      kmsynth: 20/20 caught, 3,274/3,300 kept (the rest sit in phone numbers), 1,128 texts/s
 
     python benchmarks/bench_protect.py [--n 3000] [--handles 300]
 """
