@@ -240,14 +240,7 @@ class _PrecomputedEmbedder:
 
 
 def _build(month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0):
-    from kmsynth.themes import (
-        ThemeResult,
-        apply_stable_ids,
-        classify_pillars,
-        fit_themes,
-        match_stable_ids,
-        theme_changes,
-    )
+    from kmsynth.themes import classify_pillars, month_themes, theme_changes
 
     k = config.privacy.min_cell
 
@@ -257,27 +250,12 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
     prev_posts = posts[posts["month"] == prev].reset_index(drop=True)
     all_vecs = emb.encode(posts["text"].tolist(), show_progress=show_progress)
     enc_counts = dict(getattr(emb, "last_counts", {}) or {})
-    vec_of = dict(zip(posts["post_id"], all_vecs))
     seed = config.themes.seed
 
-    def fit(frame: pd.DataFrame) -> ThemeResult | None:
-        if len(frame) < 20:
-            return None
-        return fit_themes(frame["text"].tolist(), frame["post_id"].tolist(), embedder=emb,
-                          embeddings=np.vstack([vec_of[p] for p in frame["post_id"]]), seed=seed,
-                          min_theme_size=config.themes.min_theme_size,
-                          n_themes=config.themes.n_themes,
-                          languages=frame["language"].tolist() if "language" in frame else None,
-                          n_representative_docs=config.themes.n_representative_docs,
-                          cache_dir=config.embedding.cache_dir)
-
-    state = Path(state_dir) if state_dir else None
-    previous = None
-    if state and (state / prev / "themes" / "theme_model.json").is_file():
-        previous = ThemeResult.load(state / prev / "themes")
-    else:
-        previous = fit(prev_posts)
-    current = fit(cur_posts)
+    # one function for the report and the workbench: the same inputs give the same stable ids
+    fitted = month_themes(posts, all_vecs, month, config, embedder=emb, state_dir=state_dir)
+    previous, current = fitted.previous, fitted.current
+    notes.extend(fitted.notes)
     theme_rows = pd.DataFrame()
     changes = pd.DataFrame(columns=["theme_id", "label", "size", "previous_size", "status"])
     from kmsynth.themes.curation import Curation, apply_curation
@@ -285,14 +263,6 @@ def _build(month, config, prep, posts, window, emb, notes, store, state_dir, cur
     cur_file = Curation.load(curation) if curation else None
     excluded_quotes: set[str] = set()
     if current is not None:
-        if previous is not None:
-            # a change of embedding model re-embeds last month's posts or starts a new id space
-            match = match_stable_ids(previous, current, previous_vectors=vec_of)
-            current = apply_stable_ids(current, match.mapping)
-            if match.note:
-                notes.append(match.note)
-        if state:  # the uncurated themes, so next month's decisions meet the same ids
-            current.save(state / month / "themes")
         if store is not None:
             store.save_theme_run(f"themes-{month}", month, current)
             notes.append(f"Embeddings: {enc_counts.get('new', 0)} new texts embedded, "

@@ -30,6 +30,12 @@ from kmsynth.themes.model import (  # noqa: F401
     ThemeModel,
     fit_themes,
 )
+from kmsynth.themes.months import (  # noqa: F401
+    MIN_MONTH_POSTS,
+    MonthThemes,
+    month_themes,
+    state_path,
+)
 from kmsynth.themes.pillars import (  # noqa: F401
     classify_pillars,
     pillar_label,
@@ -76,6 +82,10 @@ __all__ = [
     "fit_themes_large",
     "ThemeModel",
     "fit_themes",
+    "MIN_MONTH_POSTS",
+    "MonthThemes",
+    "month_themes",
+    "state_path",
     "classify_pillars",
     "pillar_label",
     "OUTLIER",
