@@ -12,6 +12,7 @@ from kmsynth.cli.main import (
     EXIT_OK,
     command,
     config_from_args,
+    print_problems,
     progress_of,
 )
 
@@ -37,8 +38,12 @@ def _themes(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)"
     )
-    t.add_argument("--themes", type=int, dest="n_themes",
-                   help="number of themes (default: chosen by stability under resampling)")
+    t.add_argument(
+        "--themes",
+        type=int,
+        dest="n_themes",
+        help="number of themes (default: chosen by stability under resampling)",
+    )
     t.add_argument("--curation", help="curation YAML whose decisions to apply (rename, merge, ...)")
     t.add_argument(
         "--dask",
@@ -71,12 +76,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
         progress=progress_of(args),
     )
     if run.excluded:
-        print(
-            f"kmsynth: {len(run.excluded)} row(s) excluded (see {run.files['ledger']}):",
-            file=sys.stderr,
-        )
-        for p in run.excluded[:20]:
-            print(f"  - {p}", file=sys.stderr)
+        print_problems(f"row(s) excluded (see {run.files['ledger']})", run.excluded, limit=20)
     for msg in run.curation_messages:
         print(f"kmsynth: {msg}", file=sys.stderr)
     res = run.result
@@ -195,9 +195,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     problems = check_config(args.config)
     if problems:
-        print(f"kmsynth: {len(problems)} problem(s) in {args.config}:", file=sys.stderr)
-        for p in problems:
-            print(f"  - {p}", file=sys.stderr)
+        print_problems(f"problem(s) in {args.config}", problems, limit=200)
         return EXIT_INPUT
     print(f"{args.config}: no problems found")
     return EXIT_OK

@@ -47,6 +47,15 @@ def progress_of(args: argparse.Namespace) -> Progress:
     return Progress(bool(getattr(args, "verbose", False)) or sys.stderr.isatty())
 
 
+def print_problems(what: str, problems: Sequence[object], *, limit: int = 50) -> None:
+    """'kmsynth: N <what>:' and one line per problem on stderr, at most `limit` of them."""
+    print(f"kmsynth: {len(problems)} {what}:", file=sys.stderr)
+    for p in problems[:limit]:
+        print(f"  - {p}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"  ... and {len(problems) - limit} more", file=sys.stderr)
+
+
 # --------------------------------------------------------------------------------------------
 # validate
 
@@ -86,14 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for p in warnings[:50]:
             print(f"    - {p}")
     if prep.errors:
-        print(
-            f"kmsynth: {len(prep.errors)} row(s) break the rules and would be excluded:",
-            file=sys.stderr,
-        )
-        for p in prep.errors[:200]:
-            print(f"  - {p}", file=sys.stderr)
-        if len(prep.errors) > 200:
-            print(f"  ... and {len(prep.errors) - 200} more", file=sys.stderr)
+        print_problems("row(s) break the rules and would be excluded", prep.errors, limit=200)
         return EXIT_INPUT
     return EXIT_OK
 

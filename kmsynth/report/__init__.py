@@ -8,7 +8,14 @@ from kmsynth.report.execution import (
     execute,
     strip_errors,
 )
-from kmsynth.report.notebook import NOTEBOOK, apply_overrides, notebook_setup, optional_section
+from kmsynth.report.notebook import (
+    NOTEBOOK,
+    OVERRIDABLE,
+    apply_overrides,
+    notebook_setup,
+    optional_section,
+    override_settings,
+)
 from kmsynth.report.page import check_html, to_html
 from kmsynth.report.publishing import (
     keeps_complete,
@@ -33,6 +40,7 @@ __all__ = [
     "MISSING_MIME",
     "MONTH_RE",
     "NOTEBOOK",
+    "OVERRIDABLE",
     "REQUIRED_SECTIONS",
     "TREND_MONTHS",
     "MonthlyReport",
@@ -48,6 +56,7 @@ __all__ = [
     "keeps_complete",
     "notebook_setup",
     "optional_section",
+    "override_settings",
     "publish",
     "read_runs",
     "rebuild_runs",

@@ -45,16 +45,8 @@ def notebook_setup(
     """What the notebook's first cell calls: the config with the run's overrides, then the
     report; an InputError in any later cell is carried back to the parent process."""
     carry_input_errors()
-    cfg = apply_overrides(
-        load_config(config_path),
-        posts=posts,
-        survey=survey,
-        findings=findings,
-        lessons=lessons,
-        embedder=embedder,
-        seed=seed,
-        curation=curation,
-    )
+    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
+    cfg = apply_overrides(load_config(config_path), **flags)
     rep = build_monthly_report(
         month, cfg, state_dir=state_dir, curation=cfg.data.curation, dask=dask
     )
@@ -62,15 +54,24 @@ def notebook_setup(
     return rep
 
 
-def apply_overrides(cfg: Config, **over: Any) -> Config:
-    """Flags and papermill parameters override the config's settings (None leaves them)."""
-    settings = {
-        f"data.{kind}": over.get(kind) or None
+OVERRIDABLE = ("posts", "survey", "findings", "lessons", "curation", "embedder", "seed")
+
+
+def override_settings(**flags: Any) -> dict[str, Any]:
+    """The settings that flags and papermill parameters override ({"data.posts": ...});
+    None leaves a setting as the config has it."""
+    settings: dict[str, Any] = {
+        f"data.{kind}": flags.get(kind) or None
         for kind in ("posts", "survey", "findings", "lessons", "curation")
     }
-    settings["embedding.embedder"] = over.get("embedder") or None
-    settings["themes.seed"] = over.get("seed")
-    return cfg.with_overrides(settings)
+    settings["embedding.embedder"] = flags.get("embedder") or None
+    settings["themes.seed"] = flags.get("seed")
+    return settings
+
+
+def apply_overrides(cfg: Config, **flags: Any) -> Config:
+    """Flags and papermill parameters override the config's settings (None leaves them)."""
+    return cfg.with_overrides(override_settings(**flags))
 
 
 def optional_section(report: MonthlyReport, name: str) -> str:

@@ -26,7 +26,7 @@ from kmsynth.errors import InputError, KmsynthError
 from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import build_manifest, write_json
 from kmsynth.report.execution import check_executed, execute, input_error_payload, strip_errors
-from kmsynth.report.notebook import NOTEBOOK, apply_overrides
+from kmsynth.report.notebook import NOTEBOOK, OVERRIDABLE, apply_overrides
 from kmsynth.report.page import check_html, to_html
 from kmsynth.report.publishing import (
     keeps_complete,
@@ -99,16 +99,8 @@ def render_monthly_report(
     """
     t0 = time.perf_counter()
     month = check_month(month)
-    over = {
-        "posts": posts,
-        "survey": survey,
-        "findings": findings,
-        "lessons": lessons,
-        "embedder": embedder,
-        "seed": seed,
-        "curation": curation,
-    }
-    cfg = apply_overrides(load_config(config_path), **over)
+    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
+    cfg = apply_overrides(load_config(config_path), **flags)
     _check_inputs(cfg)
     out = Path(out or cfg.report.out).resolve()
     say = on_stage or (lambda *a, **k: None)

@@ -37,50 +37,22 @@ def run_report(
 
     Raises InputError listing every configuration problem before anything slow runs.
     """
-    from kmsynth.report import check_month, render_monthly_report
+    from kmsynth.report import OVERRIDABLE, check_month, override_settings, render_monthly_report
 
+    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
     say = quiet_unless(progress)
     month = check_month(month)
     say.stage("checking the configuration")
-    over = {
-        f"data.{k}": v
-        for k, v in (
-            ("posts", posts),
-            ("survey", survey),
-            ("findings", findings),
-            ("lessons", lessons),
-            ("curation", curation),
-        )
-    }
-    over |= {
-        "embedding.embedder": embedder,
-        "themes.seed": seed,
-        "report.out": Path(out).resolve() if out else None,
-    }
+    over = override_settings(**flags) | {"report.out": Path(out).resolve() if out else None}
     problems = check_config(config, need_posts=True, overrides=over)
     if problems:
-        raise InputError(
-            f"{len(problems)} problem(s) in the configuration",
-            file=str(config) if config else None,
-            hint="fix each one, then check again: kmsynth check --config FILE",
-            problems=problems,
-        )
-    return render_monthly_report(
-        month,
-        config_path=config,
-        out=out,
-        posts=posts,
-        survey=survey,
-        findings=findings,
-        lessons=lessons,
-        embedder=embedder,
-        seed=seed,
-        curation=curation,
-        dask=dask,
-        notebook=notebook,
-        replace_complete=replace_complete,
-        on_stage=say.stage,
-    )
+        raise InputError(f"{len(problems)} problem(s) in the configuration",
+                         file=str(config) if config else None,
+                         hint="fix each one, then check again: kmsynth check --config FILE",
+                         problems=problems)  # fmt: skip
+    return render_monthly_report(month, config_path=config, out=out, dask=dask, notebook=notebook,
+                                 replace_complete=replace_complete, on_stage=say.stage,
+                                 **flags)  # fmt: skip
 
 
 def latest_month(config: str | os.PathLike[str]) -> str:
