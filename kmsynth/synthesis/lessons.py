@@ -14,7 +14,7 @@ import pandas as pd
 
 from kmsynth.embed.embedders import Embedder
 from kmsynth.synthesis.kinds import KNOWLEDGE, classify, lesson_language
-from kmsynth.text import canonical_country, countries_in, split_sentences
+from kmsynth.text import Sentence, canonical_country, countries_in, split_sentences
 
 LESSON_KINDS = frozenset({"lesson", "recommendation"})
 
@@ -33,18 +33,20 @@ _SUBJECT = re.compile(
 )
 
 
-def kinds_of(sentences: Sequence, *, encoder: Embedder | None = None) -> list[tuple[str, float]]:
+def kinds_of(
+    sentences: Sequence[Sentence], *, encoder: Embedder | None = None
+) -> list[tuple[str, float]]:
     """(kind, score) of each Sentence, its post's neighbouring sentences as context."""
     return classify([s.text for s in sentences], [s.post_id for s in sentences], encoder=encoder)
 
 
 def find_lessons(
-    sentences: Sequence,
+    sentences: Sequence[Sentence],
     *,
     kinds: Sequence[tuple[str, float]] | None = None,
     encoder: Embedder | None = None,
     min_words: int = 5,
-) -> list:
+) -> list[Sentence]:
     """Sentences that state a lesson or a recommendation (the classifier's kinds). A sentence
     under a lesson heading ending in a colon ("Lessons learned:") counts too; questions never.
     `kinds`: precomputed `kinds_of(sentences)`."""
@@ -78,11 +80,11 @@ def country_in(sentence: str) -> str | None:
 
 
 def find_practices(
-    sentences: Sequence,
+    sentences: Sequence[Sentence],
     *,
     kinds: Sequence[tuple[str, float]] | None = None,
     encoder: Embedder | None = None,
-) -> list[tuple]:
+) -> list[tuple[Sentence, str]]:
     """(sentence, country) for sentences the classifier calls a practice that are set in a
     country named in them; failing that, a first-person or programme sentence ("we launched",
     "el programa creó") takes the country of its post."""
