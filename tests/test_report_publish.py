@@ -57,6 +57,7 @@ def fake_run(monkeypatch):
     steer = {"missing": (), "marker": "first"}
 
     def fake_execute(notebook, output, parameters, **kw):
+        steer["parameters"] = parameters
         nbformat.write(executed_notebook(steer["missing"], steer["marker"]), output)
         return True, ""
 
@@ -240,3 +241,14 @@ def test_csp_allows_only_the_pages_own_scripts() -> None:
     assert check_html(body.replace("<head>", "<head>" + meta)) == []
     loose = meta.replace("script-src", "script-src 'unsafe-inline'")
     assert check_html(body.replace("<head>", "<head>" + loose))
+
+
+def test_parameters_are_the_notebooks_own(fake_run, config: Path, tmp_path: Path) -> None:
+    """papermill only warns on an unknown parameter: the run passes exactly the tagged ones."""
+    import papermill as pm
+
+    from kmsynth.report import NOTEBOOK
+
+    render_monthly_report(MONTH, config_path=config, out=tmp_path / "reports")
+    assert set(fake_run["parameters"]) == set(pm.inspect_notebook(str(NOTEBOOK)))
+    assert all(not isinstance(v, str) or len(v) < 300 for v in fake_run["parameters"].values())
