@@ -4,10 +4,12 @@ from kmsynth.survey.build import survey_section, survey_section_html
 from kmsynth.survey.data import SurveyData, load_survey, survey_data
 from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
 from kmsynth.survey.open_ended import (
+    MAX_OPEN_THEMES,
     MIN_OPEN_ANSWERS,
     OpenQuestion,
     OpenTheme,
     fit_open_themes,
+    open_theme_count,
     theme_open_question,
 )
 from kmsynth.survey.parse import NUMERIC_POINTS, parse_likert
@@ -40,6 +42,7 @@ __all__ = [
     "NOT_STATED",
     "LANGUAGES",
     "MIN_OPEN_ANSWERS",
+    "MAX_OPEN_THEMES",
     "normalise_label",
     "LikertScale",
     "SCALES",
@@ -59,6 +62,7 @@ __all__ = [
     "OpenTheme",
     "OpenQuestion",
     "fit_open_themes",
+    "open_theme_count",
     "theme_open_question",
     "SurveyData",
     "load_survey",

@@ -15,7 +15,12 @@ from kmsynth.errors import InputError
 from kmsynth.protect import check_k
 from kmsynth.survey.data import SurveyData, load_survey
 from kmsynth.survey.figures import likert_figure, theme_figure, waves_figure
-from kmsynth.survey.open_ended import OpenQuestion, quote_allowed_words, theme_open_question
+from kmsynth.survey.open_ended import (
+    MAX_OPEN_THEMES,
+    OpenQuestion,
+    quote_allowed_words,
+    theme_open_question,
+)
 from kmsynth.survey.section import BREAKDOWN_TITLES, SurveySection
 from kmsynth.survey.stats import compare_waves, default_waves, item_table, share_shown
 from kmsynth.synthesis import CONSENT_RULE_TEXT, consent_rule, with_consent
@@ -101,7 +106,7 @@ def _embedder(embedder: Embedder | str | None, cfg: Config) -> Embedder:
 
 
 def _open_questions(
-    data: SurveyData, emb: Embedder, cfg: Config, k: int
+    data: SurveyData, emb: Embedder, cfg: Config, k: int, n_themes: int | None
 ) -> tuple[list[OpenQuestion], dict[str, Any]]:
     """Each open question themed (quotes shared out: one per respondent in the section)."""
     t = data.table
@@ -121,6 +126,7 @@ def _open_questions(
             languages=langs,
             seed=cfg.themes.seed,
             min_theme_size=cfg.themes.min_theme_size,
+            n_themes=n_themes,
             used=used,
             allowed_words=allowed,
         )
@@ -152,9 +158,11 @@ def _method(
     if themed_with is not None:
         method.append(
             "Open questions: themes found with kmsynth's themes engine on redacted answers "
-            f"({themed_with}, seed {seed}). Typical answers are the points most respondents of a "
-            "theme make; they and the quotes are verbatim redacted sentences that pass the quote "
-            "rules, at most one per respondent; nothing is paraphrased. Quoting rule: "
+            f"({themed_with}, seed {seed}); unless set, a question gets as many themes as could "
+            f"each be shown (answers / {2 * k}, from 2 to {MAX_OPEN_THEMES}). Typical answers are "
+            "the points most respondents of a theme make; they and the quotes are verbatim "
+            "redacted sentences that pass the quote rules, at most one per respondent; nothing is "
+            "paraphrased. Quoting rule: "
             f"{CONSENT_RULE_TEXT[consent_rule(data.table, config)]}."
         )
     return method
@@ -175,6 +183,7 @@ def survey_section(
     breakdowns: Sequence[str] = ("respondent_group", "region"),
     title: str = "Survey feedback",
     themes: bool = True,
+    n_themes: int | None = None,
 ) -> SurveySection:
     """Everything the survey synthesis shows, for a notebook or the monthly report.
 
@@ -182,6 +191,7 @@ def survey_section(
     responses submitted after that month are left out. waves: the two waves to compare
     (default: the last two in time). k: small-cell threshold (default privacy.min_cell, at
     least 5). embedder: an Embedder or a name (minilm, static, tfidf); default from config.
+    n_themes: themes per open question (default: `open_theme_count`).
     """
     from kmsynth.config import load_config
 
@@ -205,7 +215,7 @@ def survey_section(
     themed_with = None
     if themes and data.open_ended:
         emb = _embedder(embedder, cfg)
-        questions, figs = _open_questions(data, emb, cfg, k)
+        questions, figs = _open_questions(data, emb, cfg, k, n_themes)
         figures.update(figs)
         themed_with = str(getattr(emb, "model_id", "embedder"))
     method = _method(data, cfg, k=k, ci=ci, themed_with=themed_with, seed=seed)
