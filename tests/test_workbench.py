@@ -1,4 +1,5 @@
 """Workbench: the API behind the notebook, the notebook under papermill, and `make lab`."""
+
 from __future__ import annotations
 
 import os
@@ -40,14 +41,24 @@ def test_workbench_browse_search_compare_and_curate(report_config: Path) -> None
 @pytest.mark.slow
 def test_workbench_notebook_runs_top_to_bottom(report_config: Path, tmp_path: Path) -> None:
     out = tmp_path / "wb.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "workbench.ipynb"), str(out), kernel_name="python3",
-                        parameters={"config_path": str(report_config), "embedder": "tfidf"},
-                        cwd=str(ROOT / "notebooks"), progress_bar=False)
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "workbench.ipynb"),
+        str(out),
+        kernel_name="python3",
+        parameters={"config_path": str(report_config), "embedder": "tfidf"},
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
     import nbformat
 
     nb = nbformat.read(out, as_version=4)
-    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                if o.get("output_type") == "error"]
+    assert not [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
 
 
 def _free_port() -> int:
@@ -59,21 +70,33 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_make_lab_serves_jupyterlab() -> None:
     port = _free_port()
-    args = f"--no-browser --port={port} --ip=127.0.0.1 --IdentityProvider.token=kmsynth-test --allow-root"
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    args = (
+        f"--no-browser --port={port} --ip=127.0.0.1 --IdentityProvider.token=kmsynth-test "
+        "--allow-root"
+    )
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 90
         status = None
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=kmsynth-test", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/status?token=kmsynth-test", timeout=2
+                ) as r:
                     status = r.status
                     break
             except OSError:
                 time.sleep(1)
         assert status == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token=kmsynth-test", timeout=5) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/lab?token=kmsynth-test", timeout=5
+        ) as r:
             assert b"JupyterLab" in r.read()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
