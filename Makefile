@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-fast lab bench browser clean
+.PHONY: install demo test test-fast lint lab bench browser clean
 
 install: $(STAMP)
 
@@ -54,6 +54,11 @@ browser:
 
 test: $(STAMP) browser
 	$(PY) -m pytest
+
+# ruff with the rules in pyproject.toml (E, F, I, B, UP at 100 columns); the import-direction
+# and layout checks are tests (tests/test_layout.py), run by `make test`.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check kmsynth tests benchmarks
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
