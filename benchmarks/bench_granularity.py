@@ -70,7 +70,8 @@ def name_figures(res, texts: list[str], emb) -> tuple[float, float]:
     for row in res.themes.itertuples():
         members = np.flatnonzero(res.assignments["theme_id"].to_numpy() == row.theme_id)
         pat = re.compile(r"(?<!\w)" + re.escape(row.label.lower()) + r"(?!\w)")
-        found.append(sum(bool(pat.search(texts[i].lower())) for i in members) >= 3)
+        hits = sum(bool(pat.search(" ".join(texts[i].lower().split()))) for i in members)
+        found.append(hits >= 3)
     return retrieval, float(np.mean(found))
 
 

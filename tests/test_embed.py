@@ -1,9 +1,11 @@
 """Embedders and the disk cache: shapes, normalisation, only unseen texts embedded, shards from
 other processes picked up, damaged shards skipped, tfidf without torch, minilm semantics and
 determinism, the static model distilled once."""
+
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +13,34 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmsynth.embed import embedders as embed
 from kmsynth.config import Config, EmbeddingConfig
-from kmsynth.embed.embedders import (CachedEmbedder, Embedder, StaticEmbedder, TfidfEmbedder,
-                           embedder_from_config, get_embedder, text_key)
+from kmsynth.embed import embedders as embed
+from kmsynth.embed.embedders import (
+    CachedEmbedder,
+    Embedder,
+    StaticEmbedder,
+    TfidfEmbedder,
+    embedder_from_config,
+    get_embedder,
+    text_key,
+)
 from kmsynth.errors import InputError
 
 SECRET = "Amina told us about the shelter"  # must never appear in logs
-SENTENCES = ["Survivors need safe shelters.", "Women fleeing violence need a safe place to stay.",
-             "The football match ended in a draw."]
-CORPUS = ["shelter beds for survivors", "school curriculum for pupils", "shelter staff and beds",
-          "teachers and pupils discuss respectful relationships", "helpline referral for survivors",
-          "parliament passed the domestic violence bill", "survey data disaggregated by age"]
+SENTENCES = [
+    "Survivors need safe shelters.",
+    "Women fleeing violence need a safe place to stay.",
+    "The football match ended in a draw.",
+]
+CORPUS = [
+    "shelter beds for survivors",
+    "school curriculum for pupils",
+    "shelter staff and beds",
+    "teachers and pupils discuss respectful relationships",
+    "helpline referral for survivors",
+    "parliament passed the domestic violence bill",
+    "survey data disaggregated by age",
+]
 
 
 class Counting:
@@ -92,7 +110,9 @@ def test_shards_written_by_another_process_are_picked_up(tmp_path: Path) -> None
     assert first.inner.seen == 1 and first.last_counts == {"new": 0, "cached": 3}
 
 
-def test_long_runs_write_several_shards_with_a_progress_bar(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_long_runs_write_several_shards_with_a_progress_bar(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setattr(embed, "SHARD_SIZE", 3)
     monkeypatch.setattr(embed, "PROGRESS_MIN", 2)
     c = CachedEmbedder(Counting(), tmp_path)
@@ -163,11 +183,13 @@ def test_tfidf_small_and_wordless_inputs() -> None:
 
 
 def test_tfidf_does_not_import_torch() -> None:
-    code = ("import sys, kmsynth.embed.embedders as e\n"
-            "x = e.get_embedder('tfidf').encode(['shelter beds', 'school pupils', 'shelter staff'])\n"
-            "assert x.shape[0] == 3\n"
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'model2vec')"
-            " if m in sys.modules))\n")
+    code = (
+        "import sys, kmsynth.embed.embedders as e\n"
+        "x = e.get_embedder('tfidf').encode(['shelter beds', 'school pupils', 'shelter staff'])\n"
+        "assert x.shape[0] == 3\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'model2vec')"
+        " if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
@@ -185,9 +207,13 @@ def test_unknown_model_is_an_input_error_with_a_hint() -> None:
 
 
 def test_embedder_from_config(tmp_path: Path) -> None:
-    e = embedder_from_config(Config(embedding=EmbeddingConfig(embedder="tfidf", cache_dir=tmp_path)))
+    e = embedder_from_config(
+        Config(embedding=EmbeddingConfig(embedder="tfidf", cache_dir=tmp_path))
+    )
     assert isinstance(e, TfidfEmbedder)  # never cached: its space depends on its fit
-    s = embedder_from_config(Config(embedding=EmbeddingConfig(embedder="static", cache_dir=tmp_path)))
+    s = embedder_from_config(
+        Config(embedding=EmbeddingConfig(embedder="static", cache_dir=tmp_path))
+    )
     assert isinstance(s, CachedEmbedder) and isinstance(s.inner, StaticEmbedder)
     assert s.inner.path == tmp_path / "models" / s.model_id and s.model_id.startswith("static")
     m = embedder_from_config(Config(embedding=EmbeddingConfig(cache_dir=tmp_path, batch_size=8)))
@@ -198,17 +224,23 @@ def test_embedder_from_config(tmp_path: Path) -> None:
 
 # -- minilm ------------------------------------------------------------------------------------
 
-DETERMINISM = ("import sys, numpy as np\n"
-               "from kmsynth.embed.embedders import StaticEmbedder, get_embedder\n"
-               "e = StaticEmbedder(sys.argv[2]) if sys.argv[1] == 'static' else get_embedder(sys.argv[1])\n"
-               "x = e.encode({texts!r})\n"
-               "sys.stdout.write(x.tobytes().hex())\n")
+DETERMINISM = (
+    "import sys, numpy as np\n"
+    "from kmsynth.embed.embedders import StaticEmbedder, get_embedder\n"
+    "e = StaticEmbedder(sys.argv[2]) if sys.argv[1] == 'static' else get_embedder(sys.argv[1])\n"
+    "x = e.encode({texts!r})\n"
+    "sys.stdout.write(x.tobytes().hex())\n"
+)
 
 
 def _encode_in_new_process(name: str, cache: Path, texts: list[str]) -> bytes:
     """Encode without the vector cache in a fresh interpreter (static: model from `cache`)."""
-    out = subprocess.run([sys.executable, "-c", DETERMINISM.format(texts=texts), name, str(cache)],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", DETERMINISM.format(texts=texts), name, str(cache)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return bytes.fromhex(out.stdout)
 
@@ -222,7 +254,10 @@ def test_minilm_semantics_cache_and_determinism(tmp_path: Path) -> None:
     assert np.array_equal(get_embedder("minilm").encode(SENTENCES), X)  # same batch, same bytes
     other = _encode_in_new_process("minilm", tmp_path, SENTENCES)  # no cache, new process
     assert other == X.tobytes()
-    assert get_embedder("minilm", cache_dir=tmp_path).encode(SENTENCES[::-1]).tobytes() == X[::-1].tobytes()
+    assert (
+        get_embedder("minilm", cache_dir=tmp_path).encode(SENTENCES[::-1]).tobytes()
+        == X[::-1].tobytes()
+    )
 
 
 # -- static ------------------------------------------------------------------------------------
@@ -259,3 +294,34 @@ def test_static_same_bytes_in_a_new_process(static_cache: Path, tmp_path: Path) 
     X = StaticEmbedder(static_cache).encode(SENTENCES)
     other = _encode_in_new_process("static", static_cache, SENTENCES)
     assert other == X.tobytes()
+
+
+def test_no_environment_variable_is_set_at_import() -> None:
+    code = (
+        "import os\n"
+        "before = dict(os.environ)\n"
+        "import kmsynth.embed, kmsynth.themes\n"
+        "keys = set(os.environ) | set(before)\n"
+        "changed = {k for k in keys if os.environ.get(k) != before.get(k)}\n"
+        "print(sorted(changed))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in embed.OFFLINE_ENV}
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == "[]"
+
+
+def test_fake_embedder_is_deterministic_and_follows_synonyms() -> None:
+    from kmsynth.embed import FakeEmbedder
+
+    e = FakeEmbedder(dim=32, synonyms={"refugio": "shelter"})
+    a, b = e.encode(["safe shelter"]), FakeEmbedder(dim=32).encode(["safe shelter"])
+    assert a.shape == (1, 32) and unit_rows(a) and np.array_equal(a, b)
+    es = e.encode(["safe refugio", "football match"])
+    assert es[0] @ a[0] > 0.99 and es[1] @ a[0] < 0.5
+    assert isinstance(e, Embedder)

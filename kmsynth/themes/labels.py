@@ -66,6 +66,11 @@ HUB_WORDS = frozenset(
         "im",
     }
 )
+# content words in scikit-learn's English stop list: a name may end with them
+# ("domestic violence bill", "referral system")
+NAME_CONTENT_WORDS = frozenset(
+    "bill fire system interest detail amount part side top bottom front back name".split()
+)
 TOKEN = r"(?u)\b[^\W\d_][^\W\d_'’-]+\b"
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _CLAUSE = re.compile(r"[,;:()\[\]{}\"“”«»!?…/|<>=*_#~]+|\s[-–—]\s|\.\s|\.$|\n")
@@ -204,11 +209,19 @@ def majority_only(words: Sequence[str], texts: Iterable[str]) -> list[str]:
 
 
 def _clauses(text: str) -> Iterable[list[str]]:
+    """Runs of plain words inside one clause: a token that is not a plain word (an address,
+    a number, a placeholder) ends the run, so no phrase spans it."""
     for sentence in sentence_texts(text):
         for clause in _CLAUSE.split(sentence):
-            words = _WORD.findall(clause)
-            if len(words) >= 2:
-                yield words
+            run: list[str] = []
+            for token in clause.split() + [""]:
+                word = token.strip(".'’")
+                if word and _WORD.fullmatch(word):
+                    run.append(word)
+                    continue
+                if len(run) >= 2:
+                    yield run
+                run = []
 
 
 def phrase_counts(
@@ -248,7 +261,7 @@ def name_candidates(
     keywords: dict[int, list[str]],
     *,
     order: dict[int, np.ndarray] | None = None,
-    top: int = 8,
+    top: int = 20,
 ) -> dict[int, list[tuple[str, float, int]]]:
     """theme -> up to `top` candidate names (display form, score, posts holding it), best
     first. Score: share of the theme's posts using the phrase x the share of all its uses that
@@ -259,7 +272,7 @@ def name_candidates(
         members = order[t] if order is not None else np.flatnonzero(labels == t)
         lang = majority_language([langs[i] for i in members])
         pick = [i for i in members if langs[i] == lang or lang == "und"][:MAX_NAME_DOCS]
-        stop = theme_stop_words(None if lang == "und" else (lang,))
+        stop = theme_stop_words(None if lang == "und" else (lang,)) - NAME_CONTENT_WORDS
         docs, forms = phrase_counts([texts[i] for i in pick], stop)
         per_theme[t] = (
             {p: d for p, d in docs.items() if len(d) >= MIN_POSTS},
