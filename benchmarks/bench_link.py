@@ -225,7 +225,7 @@ def train(emb, sf: dict, labelled: tuple) -> dict[str, dict]:
         "scifact_only": rankers["scifact_only"],
     }  # for the benchmark's comparison only
     (RES / "link_calibration.json").write_text(json.dumps(ship, indent=1) + "\n", "utf-8")
-    pairs, labels, weights = relation_training_pairs(sf, labelled)
+    pairs, labels, weights = relation_training_pairs(load_scifact(), labelled)  # every claim
     rel = fit_relation(pairs, labels, weights=weights, C=0.1)
     rel["_note"] = (
         "Supports/contradicts classifier (kmsynth.link.relation), fitted by "

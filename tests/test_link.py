@@ -112,7 +112,7 @@ def test_a_lesson_whose_text_is_a_finding_ranks_first(labelled, tfidf) -> None:
     )
 
 
-def test_same_country_reorders_but_never_filters() -> None:
+def test_country_agreement_is_a_signal_never_a_filter() -> None:
     text = "Survivor shelters need multi-year funding so trained staff stay."
     lessons = pd.DataFrame(
         {
@@ -122,16 +122,14 @@ def test_same_country_reorders_but_never_filters() -> None:
         }
     )
     finding = pd.DataFrame(
-        {
-            "finding_id": ["F"],
-            "text": ["Shelters closed when one-year funding ended."],
-            "country": ["Uganda"],
-        }
+        {"finding_id": ["F"], "text": ["Shelters in Uganda closed when one-year funding ended."]}
     )
-    ranked = Linker(None, top_k=3).fit(lessons).rank(finding)
-    assert ranked["lesson_id"].tolist() == ["B", "A", "C"]  # same country first, nothing dropped
-    assert ranked["same_country"].tolist() == [1.0, 0.0, 1.0]
-    assert ranked["score"].iat[0] > ranked["score"].iat[1]
+    ranked = Linker(None, top_k=3).fit(lessons).rank(finding).set_index("lesson_id")
+    assert set(ranked.index) == {"A", "B", "C"}  # nothing dropped
+    # the country named in the text counts like the column; a different one is recorded too
+    assert ranked.loc[["A", "B"], "same_country"].tolist() == [0.0, 1.0]
+    assert ranked.loc["A", "other_country"] == 1.0
+    assert ranked.loc["C", "rank"] == 3  # agreement cannot lift a lesson that does not match
 
 
 def test_linker_follows_scikit_learn_conventions(labelled, tfidf) -> None:
