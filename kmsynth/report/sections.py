@@ -446,6 +446,9 @@ def _build(
     for key, col in (("region", "region"), ("pillar", "pillar_name"), ("source", "source")):
         if col in posts.columns and posts[col].replace("", np.nan).notna().any():
             trends[key] = monthly_counts(posts, by=col, months=window, k=k)
+    if store is not None:  # every stored month from the store's views, not only this file's;
+        # pillars stay per post (the store knows a pillar only for posts of stored theme runs)
+        trends.update({key: t for key, t in store.trends(window, k).items() if key != "pillar"})
 
     sources = list(prep.sources) + [
         {

@@ -64,3 +64,38 @@ class ViewsMixin:
         return suppress_small_cells(table, k)
 
     # -- export and backup ---------------------------------------------------------------------
+
+    def post_rows(self, by: str | None, months: Sequence[str]) -> pd.DataFrame:
+        """One row per stored post (latest version) dated in `months`: its `month` and its `by`
+        group (region, country, pillar, pillar_name or source), from the views: the input of
+        trend tables over every stored month, not only those of this month's file."""
+        months = [months] if isinstance(months, str) else list(months)
+        if by == "source":
+            counts = self.query(
+                "SELECT month, source, count(*) AS posts FROM (SELECT strftime(timezone('UTC', "
+                "created_at), '%Y-%m') AS month, source FROM v_posts WHERE created_at IS NOT NULL) "
+                "WHERE month IN (SELECT unnest(?)) GROUP BY ALL ORDER BY ALL",
+                [months],
+            )
+        else:
+            counts = self.monthly_counts(by=[by] if by else [], months=months)
+        keep = ["month", by] if by else ["month"]
+        rows = counts.loc[counts.index.repeat(counts["posts"].astype(int)), keep]
+        return rows.reset_index(drop=True)
+
+    def trends(self, months: Sequence[str], k: int | None = None) -> dict[str, pd.DataFrame]:
+        """The monthly report's trend tables read from the store: posts per month in total and
+        by region, pillar and source, each suppressed at k (the store's min_cell unless given)
+        by `synthesis.monthly_counts`, the one rule the report uses without a store."""
+        from kmsynth.protect import check_k
+        from kmsynth.synthesis import monthly_counts
+
+        k = check_k(k if k is not None else self.min_cell)
+        months = list(months)
+        total = self.post_rows(None, months)
+        out = {"total": monthly_counts(total, by=None, months=months, k=k, date_col="month")}
+        for key, col in (("region", "region"), ("pillar", "pillar_name"), ("source", "source")):
+            rows = self.post_rows(col, months)
+            if rows[col].replace("", pd.NA).notna().any():
+                out[key] = monthly_counts(rows, by=col, months=months, k=k, date_col="month")
+        return out
