@@ -216,10 +216,14 @@ def test_embedder_from_config(tmp_path: Path) -> None:
     )
     assert isinstance(s, CachedEmbedder) and isinstance(s.inner, StaticEmbedder)
     assert s.inner.path == tmp_path / "models" / s.model_id and s.model_id.startswith("static")
-    m = embedder_from_config(Config(embedding=EmbeddingConfig(cache_dir=tmp_path, batch_size=8)))
+    m = embedder_from_config(
+        Config(embedding=EmbeddingConfig(embedder="minilm", cache_dir=tmp_path, batch_size=8))
+    )
     assert m.model_id == "minilm" and m.inner.batch_size == 8 and m.cache_dir == tmp_path
     with pytest.raises(InputError):
-        embedder_from_config(Config(embedding=EmbeddingConfig(model="org/missing-model")))
+        embedder_from_config(
+            Config(embedding=EmbeddingConfig(embedder="minilm", model="org/missing-model"))
+        )
 
 
 # -- minilm ------------------------------------------------------------------------------------
