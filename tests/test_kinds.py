@@ -33,6 +33,21 @@ def test_should_is_not_a_lesson() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Men are pigs and that is the truth.",
+        "You should be ashamed of yourselves.",
+        "Maybe we should all just give up.",
+        "This is so stupid, they never listen to us.",
+        "Who would ever trust the police after that?",
+    ],
+)
+def test_venting_rhetorical_and_hostile_are_not_knowledge(text: str) -> None:
+    # issue 14: venting, rhetorical and hostile sentences are not lessons
+    assert _kinds(text)[0] not in KNOWLEDGE
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         ("We learned that shelters need funding for several years, not one.", "lesson"),

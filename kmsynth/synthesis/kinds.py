@@ -165,8 +165,10 @@ _ACTION = re.compile(
 )
 _CONDITION = re.compile(r"\b(?:if|when|unless|once|si|cuando|quand|lorsque|se|quando)\b", re.I)
 _HOSTILE = re.compile(
-    r"\b(?:hate|stupid|idiot|dumb|fuck\w*|shit\w*|damn|crap|sucks?|bitch\w*|ass(?:hole)?|lol|lmao|"
-    r"ugh|wtf|pathetic|disgusting|ridiculous|shut up|screw)\b",
+    r"\b(?:hate|stupid|idiots?|dumb|fuck\w*|shit\w*|damn|crap|sucks?|bitch\w*|ass(?:hole)?|lol|lmao|"
+    r"ugh|wtf|pathetic|disgusting|ridiculous|shut up|screw|pigs?|scum|trash|morons?|losers?|"
+    r"shame on|ashamed of yourselves|give up|useless|estúpid[oa]s?|idiotas?|basura|cerdos?|"
+    r"verg[üu]enza|imb[ée]ciles?|connards?|salauds?|honte [àa] vous|porcos?|lixo|vergonha)\b",
     re.I,
 )
 _GENERAL = re.compile(
@@ -392,6 +394,8 @@ def kind_of(text: str, score: float, threshold: float) -> str:
         return "other"
     if knowledge and _PLAN_OR_OFFER.search(t) and not lesson_language(t):
         knowledge = False  # a plan, an offer or a request is not yet knowledge
+    if knowledge and _HOSTILE.search(t):
+        knowledge = False  # venting and insults are not lessons, whatever their mood
     if knowledge:
         if _LEARNED.search(t):  # "we learned", "a key lesson", "our experience shows"
             return "lesson"
