@@ -88,7 +88,7 @@ def quality(n: int | None) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from kmsynth.embed.embedders import get_embedder
-    from kmsynth.themes.model import fit_themes
+    from kmsynth.themes import fit_themes
 
     texts, labels = load(n)
     cache = Path(tempfile.gettempdir()) / "kmsynth-bench-cache"
@@ -146,7 +146,7 @@ if case == "vanilla":
     BERTopic(embedding_model=SentenceTransformer(default_model_path(), device="cpu")).fit_transform(texts)
 else:
     from kmsynth.embed.embedders import get_embedder
-    from kmsynth.themes.model import fit_themes
+    from kmsynth.themes import fit_themes
     e = get_embedder("static" if case == "static" else "minilm", cache_dir=cache)
     fit_themes(texts, embedder=e, seed=42, cache_dir=cache)
 print(json.dumps({{"s": time.perf_counter() - t0,
