@@ -19,6 +19,7 @@ from kmsynth.embed.embedders import Embedder
 from kmsynth.themes.model import fit_themes
 from kmsynth.themes.result import ThemeResult
 from kmsynth.themes.stable import apply_stable_ids, match_stable_ids
+from kmsynth.themes.tables import fairness_notes, language_coverage
 
 MIN_MONTH_POSTS = 20  # fewer posts in a month: no themes
 
@@ -92,6 +93,11 @@ def month_themes(
         current = apply_stable_ids(current, match.mapping)
         if match.note:
             notes.append(match.note)
+    if current is not None and "language" in posts:  # fairness: a language left out more often
+        cover = language_coverage(
+            current, posts["language"].iloc[cur_rows].tolist(), k=config.privacy.min_cell
+        )
+        notes.extend(fairness_notes(cover))
     if current is not None and state_dir and save:  # uncurated: next month meets the same ids
         current.save(state_path(state_dir, month))
     return MonthThemes(month, current, previous, len(cur_rows), len(prev_rows), notes)
