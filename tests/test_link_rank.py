@@ -35,6 +35,23 @@ def test_a_line_above_every_score_still_keeps_half_the_findings(tables) -> None:
     assert len(below) and (below["score"] < res.params["threshold_used"]).all()
 
 
+def test_an_unrelated_inventory_stays_unlinked(tables) -> None:
+    # the median rule must not turn an unrelated inventory's best guesses into links
+    f, _, _ = tables
+    unrelated = pd.DataFrame(
+        {
+            "lesson_id": ["X1", "X2"],
+            "text": [
+                "Quarterly finance report templates.",
+                "Office procurement rules for laptops.",
+            ],
+        }
+    )
+    res = Linker(None).fit(unrelated).link(f)
+    assert res.params["threshold_used"] >= 0.5 * shipped_model(None)["threshold"]
+    assert len(res.links) <= 2 and len(res.gaps_findings) >= len(f) - 2
+
+
 def test_the_model_line_holds_where_scores_run_high(tables) -> None:
     f, les, _ = tables
     lax = shipped_model(None) | {"threshold": 0.01}

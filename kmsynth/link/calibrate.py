@@ -4,8 +4,8 @@ A logistic model over a candidate pair's signals (`RANK_FEATURES`) gives P(link)
 coefficients (`resources/link_calibration.json`, plain numbers, one model with an embedder and
 one lexical-only) were fitted on SciFact's train claims plus the hand-written EVAWG set in
 tests/data (`benchmarks/bench_link.py --train`). The confident line is the model's F1-best
-threshold, lowered on an inventory whose scores run lower (the median finding's best score), or
-refitted from a reviewer's accept/reject decisions.
+threshold, lowered on an inventory whose scores run lower (to the median finding's best score,
+at most to half the model's line), or refitted from a reviewer's accept/reject decisions.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ RANK_FEATURES = (
     "other_country",
     "same_region",
     "same_pillar",
-    "cross_language",
 )
 SEMANTIC = ("cosine", "cosine_gap", "log_rank_cosine", "sentence_cosine", "sentence_gap")
 LEXICAL_FEATURES = tuple(f for f in RANK_FEATURES if f not in SEMANTIC)
 MIN_REVIEWED = 4  # accepted and rejected pairs each, to refit the line from a review
+LOWEST_SHARE = 0.5  # the inventory line never drops below half the model's
 
 
 @lru_cache(maxsize=1)
@@ -131,10 +131,12 @@ def fit_ranker(
 
 def inventory_threshold(model_threshold: float, best_scores: np.ndarray) -> float:
     """The confident line for this inventory: the model's threshold, or the median of the
-    findings' best scores when that is lower (so at least half the findings keep a link)."""
+    findings' best scores when that is lower (so half the findings keep a link where scores run
+    low), but never below LOWEST_SHARE x the model's (an unrelated inventory stays unlinked)."""
     if not len(best_scores):
         return float(model_threshold)
-    return float(min(model_threshold, np.median(best_scores)))
+    low = min(model_threshold, float(np.median(best_scores)))
+    return float(max(low, LOWEST_SHARE * model_threshold))
 
 
 def threshold_from_reviewed(scores: np.ndarray, accepted: np.ndarray, prior: float) -> float | None:
