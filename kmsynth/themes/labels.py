@@ -249,8 +249,12 @@ def phrase_counts(
 
 
 def _display(forms: Counter) -> str:
-    form = forms.most_common(1)[0][0]
-    return form if form[:1].isupper() else form[:1].upper() + form[1:]
+    """The most common surface form, capitalised; a word in odd case ("vIsIt") lower-cased
+    (acronyms and capitalised words stay)."""
+    words = forms.most_common(1)[0][0].split()
+    words = [w.lower() if not (w.isupper() or w[1:].islower() or len(w) < 2) else w for w in words]
+    form = " ".join(words)
+    return form[:1].upper() + form[1:]
 
 
 def name_candidates(
