@@ -113,7 +113,6 @@ def test_every_name_in_all_imports(package: str) -> None:
         assert hasattr(mod, n), f"kmsynth.{package}.__all__ names {n}, which it does not have"
 
 
-@pytest.mark.xfail(reason="the big modules are being split (issue 12)", strict=False)
 def test_module_size_limit() -> None:
     """No module over ~500 lines (split along its sections)."""
     big = {str(p.relative_to(PKG.parent)): n for p in _modules()

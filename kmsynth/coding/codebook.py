@@ -83,63 +83,58 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _problem(
+    file: str, row: int | None, message: str, hint: str, column: str | None = None
+) -> Problem:
+    return Problem(file=file, rule="codebook", message=message, hint=hint, row=row, column=column)
+
+
 def _check_entry(raw: object, i: int, file: str) -> tuple[Code | None, list[Problem]]:
     row = i + 1
     if not isinstance(raw, dict):
         return None, [
-            Problem(
-                rule="codebook",
-                message="a code must be a mapping with id and name",
-                file=file,
-                row=row,
-                hint="write each code as '- id: ...' then 'name: ...'",
+            _problem(
+                file,
+                row,
+                "a code must be a mapping with id and name",
+                "write each code as '- id: ...' then 'name: ...'",
             )
         ]
     problems = []
     unknown = sorted(set(map(str, raw)) - _FIELDS)
     if unknown:
         problems.append(
-            Problem(
-                rule="codebook",
-                message=f"unknown field(s) {', '.join(u[:40] for u in unknown)}",
-                file=file,
-                row=row,
-                hint="fields are id, name, description, examples, parent",
+            _problem(
+                file,
+                row,
+                f"unknown field(s) {', '.join(u[:40] for u in unknown)}",
+                "fields are id, name, description, examples, parent",
             )
         )
     cid, name = _text(raw.get("id")), _text(raw.get("name"))
     if not cid:
         problems.append(
-            Problem(
-                rule="codebook",
-                message="a code has no id",
-                file=file,
-                row=row,
-                column="id",
-                hint="give every code a short unique id",
-            )
+            _problem(file, row, "a code has no id", "give every code a short unique id", "id")
         )
     if not name:
         problems.append(
-            Problem(
-                rule="codebook",
-                message="a code has an empty name",
-                file=file,
-                row=row,
-                column="name",
-                hint="give every code a name (a few words)",
+            _problem(
+                file,
+                row,
+                "a code has an empty name",
+                "give every code a name (a few words)",
+                "name",
             )
         )
     examples = raw.get("examples") or []
     if isinstance(examples, str) or not isinstance(examples, list):
         problems.append(
-            Problem(
-                rule="codebook",
-                message="examples must be a list of answer texts",
-                file=file,
-                row=row,
-                column="examples",
-                hint='write examples: ["...", "..."]',
+            _problem(
+                file,
+                row,
+                "examples must be a list of answer texts",
+                'write examples: ["...", "..."]',
+                "examples",
             )
         )
         examples = []
@@ -147,7 +142,7 @@ def _check_entry(raw: object, i: int, file: str) -> tuple[Code | None, list[Prob
         cid,
         name,
         _text(raw.get("description")),
-        tuple(_text(e) for e in examples if _text(e)),
+        tuple(_text(x) for x in examples if _text(x)),
         _text(raw.get("parent")),
     )
     return code, problems

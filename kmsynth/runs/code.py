@@ -48,16 +48,7 @@ def run_code(
     book = load_codebook(codebook)  # a bad codebook fails before anything slow
     say.stage("reading and protecting", file=Path(path).name)
     prep, table, _ = prepare_documents(path, config, text_col=text_col, id_col=id_col, dask=None)
-    human = None
-    if human_col:
-        if human_col not in table.columns:
-            raise InputError(
-                f"no column {human_col[:40]!r} for human codes",
-                file=str(path),
-                column=human_col[:40],
-                hint="name the column of human codes with --human-col",
-            )
-        human = table[human_col].tolist()
+    human = _human_codes(table, human_col, path)
     out = make_private_dir(out)
     embedder = embedder_from_config(config)
     texts = table["text"].astype(str).tolist()
@@ -72,27 +63,56 @@ def run_code(
         human=human,
     )
     files = {p.stem: p for p in write_coding(coding, out)}
+    manifest = _manifest(
+        coding, book, prep, config, embedder.model_id, codebook, human_col, time.perf_counter() - t0
+    )
+    write_json(out / "manifest.json", manifest, private=True)
+    files["manifest"] = out / "manifest.json"
+    return CodeRun(coding, files, manifest, list(prep.errors), len(texts))
+
+
+def _human_codes(table: Any, human_col: str | None, path: Any) -> list[Any] | None:
+    """The column of human codes ('a; b' per text), or None when not asked for."""
+    if not human_col:
+        return None
+    if human_col not in table.columns:
+        raise InputError(
+            f"no column {human_col[:40]!r} for human codes",
+            file=str(path),
+            column=human_col[:40],
+            hint="name the column of human codes with --human-col",
+        )
+    return table[human_col].tolist()
+
+
+def _manifest(
+    coding: Any,
+    book: Any,
+    prep: Any,
+    config: Config,
+    embedder_id: str,
+    codebook: Any,
+    human_col: str | None,
+    wall: float,
+) -> dict[str, Any]:
     micro = None
     if coding.agreement is not None:
         micro = coding.agreement.set_index("scope").loc["micro", ["f1", "kappa"]].to_dict()
-    manifest = build_manifest(
+    return build_manifest(
         "code",
         sources=prep.sources,
         parameters={
             "codebook": Path(str(codebook)).name,
             "codes": len(book),
             "examples": sum(len(c.examples) for c in book.codes),
-            "embedder": embedder.model_id,
+            "embedder": embedder_id,
             "human_col": human_col,
             "min_cell": config.privacy.min_cell,
         },
-        timings={"wall": time.perf_counter() - t0},
+        timings={"wall": wall},
         ledger=prep.ledger.counts(),
-        documents=len(texts),
+        documents=coding.n_documents,
         coded=int(coding.codes["doc_id"].nunique()),
         agreement_micro=micro,
         candidate_codes=coding.candidates,
     )
-    write_json(out / "manifest.json", manifest, private=True)
-    files["manifest"] = out / "manifest.json"
-    return CodeRun(coding, files, manifest, list(prep.errors), len(texts))
