@@ -71,8 +71,7 @@ def test_auto_picks_by_language_and_caches_under_the_chosen_model(tmp_path) -> N
     texts = [b for _, b in PAIRS] + [a for a, _ in PAIRS]
     auto = get_embedder("auto", cache_dir=tmp_path)
     assert isinstance(auto, AutoEmbedder)
-    with pytest.raises(RuntimeError):
-        _ = auto.model_id  # nothing chosen before it sees texts
+    assert auto.model_id == "auto" and auto.choice is None  # nothing chosen before texts
     v = auto.encode(texts)
     assert auto.choice is not None and auto.choice.name == "multilingual"
     assert auto.model_id == MultilingualEmbedder().model_id

@@ -85,9 +85,8 @@ class AutoEmbedder:
 
     @property
     def model_id(self) -> str:
-        if self._inner is None:
-            raise RuntimeError("AutoEmbedder has not chosen a model yet: call fit or encode")
-        return str(self._inner.model_id)
+        """The chosen model's id; 'auto' until fit or encode has seen the texts."""
+        return "auto" if self._inner is None else str(self._inner.model_id)
 
     @property
     def dim(self) -> int:
