@@ -5,13 +5,12 @@ full fit where both run.
 
     python benchmarks/bench_scale.py [--sizes 10000 100000] [--dask]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,15 @@ def build(path: Path, n: int, seed: int = 0) -> None:
         for i in range(n):
             k = rng.integers(2, 5)
             text = " ".join(sents[j] for j in rng.integers(0, len(sents), k))
-            w.writerow([f"p{i}", text, f"2026-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}",
-                        f"Member {rng.integers(0, 5000)}", regions[i % 5]])
+            w.writerow(
+                [
+                    f"p{i}",
+                    text,
+                    f"2026-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}",
+                    f"Member {rng.integers(0, 5000)}",
+                    regions[i % 5],
+                ]
+            )
 
 
 CASE = r"""
@@ -72,11 +78,12 @@ else:
     X = emb.encode(prep.table["text"].tolist())
 tim["embed"] = time.perf_counter() - t0 - tim["prepare"]
 t1 = time.perf_counter()
-res = fit_themes_large(prep.table["text"].tolist(), prep.table["post_id"].tolist(), embeddings=X, embedder=emb,
-                       sample_size=50000, seed=42)
+texts, ids = prep.table["text"].tolist(), prep.table["post_id"].tolist()
+res = fit_themes_large(texts, ids, embeddings=X, embedder=emb, sample_size=50000, seed=42)
 tim["themes"] = time.perf_counter() - t1
 tim["total"] = time.perf_counter() - t0
-print(json.dumps({{"t": tim, "themes": int(len(res.themes)), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"t": tim, "themes": int(len(res.themes)), "peak_mb": peak,
                   "assign": res.assignments["theme_id"].tolist()[:10000]}}))
 """
 
@@ -95,10 +102,18 @@ def quality_sample_vs_full(n: int = 20000) -> None:
         rows = []
         for size in (n, n // 4):
             t0 = time.perf_counter()
-            r = fit_themes_large(texts, embeddings=X, embedder=emb, sample_size=size, seed=42, guided=False)
+            r = fit_themes_large(
+                texts, embeddings=X, embedder=emb, sample_size=size, seed=42, guided=False
+            )
             a = r.assignments["theme_id"].to_numpy()
-            rows.append((("full fit" if size == n else f"sample {size:,} + assign"), time.perf_counter() - t0,
-                         normalized_mutual_info_score(labels, a), adjusted_rand_score(labels, a)))
+            rows.append(
+                (
+                    ("full fit" if size == n else f"sample {size:,} + assign"),
+                    time.perf_counter() - t0,
+                    normalized_mutual_info_score(labels, a),
+                    adjusted_rand_score(labels, a),
+                )
+            )
     print(f"\nsample+assign against a full fit, {n:,} 20NG posts, static embedder")
     print(f"{'strategy':24} {'seconds':>8} {'NMI':>6} {'ARI':>6}")
     for r in rows:
@@ -107,26 +122,45 @@ def quality_sample_vs_full(n: int = 20000) -> None:
 
 def main(sizes: list[int], dask: bool) -> None:
     script = CASE.format(root=str(ROOT))
-    print(f"{'posts':>9} {'path':10} {'prepare':>8} {'embed':>7} {'themes':>7} {'total s':>8} {'peak MB':>8}")
+    print(
+        f"{'posts':>9} {'path':10} {'prepare':>8} {'embed':>7} {'themes':>7} {'total s':>8} "
+        f"{'peak MB':>8}"
+    )
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "posts.csv"
             build(path, n)
             cache = str(Path(tmp) / "cache")
-            subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0,{str(ROOT)!r});"
-                            "from kmsynth.embed.embedders import get_embedder;"
-                            f"get_embedder('static', cache_dir={cache!r}).encode(['x'])"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"import sys; sys.path.insert(0,{str(ROOT)!r});"
+                    "from kmsynth.embed.embedders import get_embedder;"
+                    f"get_embedder('static', cache_dir={cache!r}).encode(['x'])",
+                ],
+                check=True,
+                capture_output=True,
+            )
             out = {}
-            for mode in (["inprocess", "dask"] if dask else ["inprocess"]):
-                p = subprocess.run([sys.executable, "-c", script, str(path), cache, mode], capture_output=True, text=True)
+            for mode in ["inprocess", "dask"] if dask else ["inprocess"]:
+                p = subprocess.run(
+                    [sys.executable, "-c", script, str(path), cache, mode],
+                    capture_output=True,
+                    text=True,
+                )
                 if p.returncode:
                     print(p.stderr[-1500:])
                     continue
                 r = json.loads(p.stdout.strip().splitlines()[-1])
                 out[mode] = r
                 t = r["t"]
-                print(f"{n:9,d} {mode:10} {t['prepare']:8.1f} {t['embed']:7.1f} {t['themes']:7.1f} {t['total']:8.1f} "
-                      f"{r['peak_mb']:8.0f}", flush=True)
+                print(
+                    f"{n:9,d} {mode:10} {t['prepare']:8.1f} {t['embed']:7.1f} {t['themes']:7.1f} "
+                    f"{t['total']:8.1f} "
+                    f"{r['peak_mb']:8.0f}",
+                    flush=True,
+                )
             if len(out) == 2:
                 same = out["inprocess"]["assign"] == out["dask"]["assign"]
                 print(f"{'':9} dask and in-process assignments identical (first 10,000): {same}")

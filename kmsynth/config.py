@@ -3,6 +3,7 @@
 Relative paths in a config file are resolved against the folder that holds the file, so a
 scheduled run gives the same result whatever its working directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,8 @@ class PrivacyConfig(_Section):
     block_list: list[str] = Field(default_factory=list, description="names to redact")
     places: list[str] = Field(default_factory=list, description="small places to redact")
     verbatim_without_consent: Literal["allow", "deny"] = Field(
-        "deny", description="an export without a consent column: may its text be shown verbatim?")
+        "deny", description="an export without a consent column: may its text be shown verbatim?"
+    )
 
     @field_validator("min_cell")
     @classmethod
@@ -54,7 +56,8 @@ class PrivacyConfig(_Section):
 
 class EmbeddingConfig(_Section):
     embedder: Literal["auto", "minilm", "multilingual", "static", "tfidf"] | str = Field(
-        "auto", description="auto: multilingual when >= 10% of texts are not English, else minilm")
+        "auto", description="auto: multilingual when >= 10% of texts are not English, else minilm"
+    )
     model: str | None = Field(None, description="sentence-transformers name or path (minilm)")
     cache_dir: Path = Path(".kmsynth-cache")
     batch_size: int = 64
@@ -62,20 +65,27 @@ class EmbeddingConfig(_Section):
 
 class ThemesConfig(_Section):
     seed: int = 42
-    min_theme_size: int | None = Field(None, ge=2, description="smallest theme (>= 2); "
-                                       "None: scaled to the corpus")
+    min_theme_size: int | None = Field(
+        None, ge=2, description="smallest theme (>= 2); None: scaled to the corpus"
+    )
     n_representative_docs: int = 5
-    n_themes: int | None = Field(None, ge=2, description="number of themes; None: chosen by "
-                                 "stability under resampling (recorded in the manifest)")
+    n_themes: int | None = Field(
+        None,
+        ge=2,
+        description="number of themes; None: chosen by "
+        "stability under resampling (recorded in the manifest)",
+    )
 
 
 class LimitsConfig(_Section):
     max_file_mb: float = 512.0
     max_text_chars: int = 100_000
-    max_rows: int = Field(1_000_000, ge=1, description="rows per input file, checked before it "
-                                                       "is read whole")
-    max_decompressed_mb: float = Field(1024.0, gt=0, description="an XLSX (or Parquet) expanded "
-                                                                 "past this is refused unread")
+    max_rows: int = Field(
+        1_000_000, ge=1, description="rows per input file, checked before it is read whole"
+    )
+    max_decompressed_mb: float = Field(
+        1024.0, gt=0, description="an XLSX (or Parquet) expanded past this is refused unread"
+    )
 
 
 class ReportConfig(_Section):
@@ -88,9 +98,13 @@ class ReportConfig(_Section):
 
 class BriefConfig(_Section):
     min_posts: int = Field(5, ge=1, description="themes on fewer posts are flagged, never findings")
-    max_share: float = Field(0.5, gt=0, le=1,
-                             description="flag a theme where one author, organisation or country "
-                                         "contributes more than this share of the posts")
+    max_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="flag a theme where one author, organisation or country "
+        "contributes more than this share of the posts",
+    )
     max_themes: int = Field(10, ge=1, description="themes summarised in a brief (largest first)")
     key_lessons: int = Field(8, ge=1)
     max_practices: int = Field(12, ge=1)
@@ -130,9 +144,15 @@ class Config(_Section):
             section, _, name = key.replace("__", ".").partition(".")
             if not name:
                 section, _, name = key.partition("_")
-            if section not in data or not isinstance(data[section], dict) or name not in data[section]:
-                raise InputError(f"unknown setting {key!r}",
-                                 hint="settings are section.name, e.g. themes.seed or data.posts")
+            if (
+                section not in data
+                or not isinstance(data[section], dict)
+                or name not in data[section]
+            ):
+                raise InputError(
+                    f"unknown setting {key!r}",
+                    hint="settings are section.name, e.g. themes.seed or data.posts",
+                )
             if isinstance(value, (str, os.PathLike)) and _is_path(section, name):
                 value = Path(value).resolve()
             data[section][name] = value
@@ -151,8 +171,11 @@ def _validated(data: dict[str, Any], source_file: Path | None, file: str | None 
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"invalid setting {key!r}: {first['msg']}", file=file,
-                         hint="see README.md, section 'Your own data', for every setting") from None
+        raise InputError(
+            f"invalid setting {key!r}: {first['msg']}",
+            file=file,
+            hint="see README.md, section 'Your own data', for every setting",
+        ) from None
     return cfg
 
 
@@ -162,15 +185,21 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         return Config().resolved(Path.cwd())
     p = Path(path)
     if not p.is_file():
-        raise InputError("config file not found", file=str(p),
-                         hint="pass --config with the path of your kmsynth.yml")
+        raise InputError(
+            "config file not found",
+            file=str(p),
+            hint="pass --config with the path of your kmsynth.yml",
+        )
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError("the config is not valid YAML", file=str(p),
-                         row=(mark.line + 1) if mark else None,
-                         hint="check indentation and quoting on that line") from None
+        raise InputError(
+            "the config is not valid YAML",
+            file=str(p),
+            row=(mark.line + 1) if mark else None,
+            hint="check indentation and quoting on that line",
+        ) from None
     if not isinstance(raw, dict):
         raise InputError("the config must be a mapping of sections", file=str(p))
     raw.pop("source_file", None)

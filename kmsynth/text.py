@@ -9,7 +9,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -174,14 +174,13 @@ def split_sentences(text: str, post_id: str = "", **meta) -> list[Sentence]:
             start = m.end()
     bounds = [0] + [b for _, b in cuts]
     ends = [a for a, _ in cuts] + [len(text)]
-    for a, b in zip(bounds, ends):
+    for a, b in zip(bounds, ends, strict=True):
         lead = _LEAD.match(text, a)
         a = lead.end() if lead else a
         seg = text[a:b].rstrip()
         if seg.strip():
             out.append(Sentence(seg, str(post_id), a, a + len(seg), **meta))
     return out
-
 
 
 def sentence_texts(text: str, min_chars: int = 1) -> list[str]:
@@ -205,8 +204,7 @@ def fold(s: str) -> str:
     return "".join(out).replace("’", "'")
 
 
-
-@lru_cache(maxsize=None)
+@cache
 def stop_words(lang: str | None = None, *, countries: bool = False) -> frozenset[str]:
     """Stop words: English (scikit-learn) and the placeholders redaction leaves, plus `lang`'s
     list from resources/stopwords.yml (es/fr/pt ...); every listed language when `lang` is None,
@@ -285,9 +283,6 @@ def countries_in(text: str) -> list[str]:
     return out
 
 
-
 @lru_cache(maxsize=1)
 def country_words() -> frozenset[str]:
     return frozenset(w for n in country_names() for w in re.findall(r"[\w'’-]+", n))
-
-

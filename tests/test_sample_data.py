@@ -1,6 +1,7 @@
 """The bundled sample (data/sample/) loads through `prepare`, its ledger adds up, every planted
 bad row is caught with the right reason, planted personal data does not survive redaction, and
 regenerating it gives the same files."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -66,7 +67,11 @@ def test_each_planted_bad_row_is_caught_with_its_reason(posts, raw) -> None:
     f = posts.ledger.frame
     excluded = f[f["status"] == "excluded"]
     assert excluded.groupby("reason").size().to_dict() == {
-        "empty_text": 2, "no_words": 1, "bad_date": 1, "duplicate_id_different_text": 1}
+        "empty_text": 2,
+        "no_words": 1,
+        "bad_date": 1,
+        "duplicate_id_different_text": 1,
+    }
 
     def ids(reason: str) -> set[str]:
         return set(excluded.loc[excluded["reason"] == reason, "record_id"])
@@ -103,7 +108,11 @@ def test_cli_validate_exits_2_for_posts_and_0_for_the_rest(capsys) -> None:
     assert "4 row(s) break the rules" in err
     assert err.count("the text is empty") == 2 and "the date cannot be read" in err
     assert "used before" in err
-    for kind, name in (("survey", "survey.csv"), ("findings", "findings.xlsx"), ("lessons", "lessons.xlsx")):
+    for kind, name in (
+        ("survey", "survey.csv"),
+        ("findings", "findings.xlsx"),
+        ("lessons", "lessons.xlsx"),
+    ):
         assert cli_main(["validate", kind, str(SAMPLE / name), "--mapping", mapping]) == 0, kind
 
 
@@ -115,7 +124,9 @@ def test_text_that_looks_like_a_missing_value_or_a_number_survives(posts) -> Non
     t = posts.table.set_index("post_id")
     na = t[t["text"] == "NA"]
     assert len(na) == 1 and na["country"].iloc[0] == "Namibia"
-    assert "007" in t.index and t.loc["007", "created_at"] == pd.Timestamp("2026-05-01 08:00", tz="UTC")
+    assert "007" in t.index and t.loc["007", "created_at"] == pd.Timestamp(
+        "2026-05-01 08:00", tz="UTC"
+    )
 
 
 def test_script_payloads_are_kept_as_text_for_the_renderer_to_escape(posts) -> None:
@@ -142,7 +153,10 @@ def test_no_planted_personal_data_survives_redaction(posts, raw, cfg, gen) -> No
     assert not re.search(r"facebook\.com/|instagram\.com/|linkedin\.com/in/|example\.org/~", after)
     assert not [n for n in cfg.privacy.block_list if n in after]
     assert not [p for p in gen.PLACES if p in after]
-    assert all(posts.redactions[k] > 0 for k in ("[EMAIL]", "[PHONE]", "[URL]", "[HANDLE]", "[NAME]", "[PLACE]"))
+    assert all(
+        posts.redactions[k] > 0
+        for k in ("[EMAIL]", "[PHONE]", "[URL]", "[HANDLE]", "[NAME]", "[PLACE]")
+    )
     assert "author" not in posts.table.columns and posts.table["author_id"].str.len().min() > 4
 
 
@@ -162,8 +176,15 @@ def test_six_full_months_seven_regions_and_mostly_english(posts) -> None:
     t = posts.table
     months = t["created_at"].dt.strftime("%Y-%m").value_counts()
     assert sorted(months.index) == MONTHS and months.min() >= 200
-    assert set(t["region"]) - {""} == {"Africa", "Latin America", "Caribbean", "Asia", "Pacific", "Arab States",
-                                        "Europe and Central Asia"}
+    assert set(t["region"]) - {""} == {
+        "Africa",
+        "Latin America",
+        "Caribbean",
+        "Asia",
+        "Pacific",
+        "Arab States",
+        "Europe and Central Asia",
+    }
     langs = t["language"].value_counts(normalize=True)
     assert 0.75 <= langs["en"] <= 0.85
     assert {"es", "fr", "pt", "ar"} <= set(langs.index) and (t["language"] == "ar").sum() >= 5
@@ -171,21 +192,31 @@ def test_six_full_months_seven_regions_and_mostly_english(posts) -> None:
 
 
 def test_planted_trends_are_in_the_data(posts, gen) -> None:
-    topic_of = {title: key for key, spec in gen.TOPICS.items() for lang in ("en", "es", "fr", "pt")
-                for title in (spec.get(lang) or {}).get("titles", [])}
-    t = posts.table.assign(topic=posts.table["title"].str.removeprefix("Re: ").map(topic_of),
-                           month=posts.table["created_at"].dt.strftime("%Y-%m"))
+    topic_of = {
+        title: key
+        for key, spec in gen.TOPICS.items()
+        for lang in ("en", "es", "fr", "pt")
+        for title in (spec.get(lang) or {}).get("titles", [])
+    }
+    t = posts.table.assign(
+        topic=posts.table["title"].str.removeprefix("Re: ").map(topic_of),
+        month=posts.table["created_at"].dt.strftime("%Y-%m"),
+    )
     assert t["topic"].notna().mean() > 0.95  # every thread but the welcome thread is on a topic
 
     def per_month(mask: pd.Series) -> list[int]:
         return [int(n) for n in t[mask].groupby("month").size().reindex(MONTHS, fill_value=0)]
 
     data_latam = per_month(t["topic"].isin(gen.DATA_TOPICS) & (t["region"] == "Latin America"))
-    assert all(a < b for a, b in itertools.pairwise(data_latam)), data_latam  # rising month on month
+    assert all(a < b for a, b in itertools.pairwise(data_latam)), (
+        data_latam
+    )  # rising month on month
     online = per_month(t["topic"] == "online")
     assert online[:4] == [0, 0, 0, 0] and min(online[4:]) >= 30  # new in the last two months
     police = per_month(t["topic"] == "police")
-    assert all(a >= b for a, b in itertools.pairwise(police)) and police[0] >= 4 * police[-1]  # fading
+    assert (
+        all(a >= b for a, b in itertools.pairwise(police)) and police[0] >= 4 * police[-1]
+    )  # fading
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,13 +228,18 @@ def test_survey_two_waves_a_tiny_group_and_redacted_open_answers(cfg) -> None:
     prep.ledger.check()
     t = prep.table
     assert len(t) == 200 and not prep.errors
-    assert t.groupby("wave")["submitted_at"].agg(lambda d: set(d.dt.strftime("%Y-%m"))).to_dict() == {
-        "Webinar 1 (June)": {"2026-06"}, "Webinar 2 (September)": {"2026-09"}}
+    assert t.groupby("wave")["submitted_at"].agg(
+        lambda d: set(d.dt.strftime("%Y-%m"))
+    ).to_dict() == {"Webinar 1 (June)": {"2026-06"}, "Webinar 2 (September)": {"2026-09"}}
     assert t["respondent_group"].value_counts()["Donor"] == 3
     assert len(prep.mapping.likert) == 5 and len(prep.mapping.open_ended) == 2
     answers = "\n".join(t["What was most useful?"]) + "\n".join(t["What should we improve?"])
     assert "example.org" not in answers and "555 0199" not in answers
-    assert prep.redactions["[EMAIL]"] == 1 and prep.redactions["[PHONE]"] == 1 and prep.redactions["[NAME]"] == 1
+    assert (
+        prep.redactions["[EMAIL]"] == 1
+        and prep.redactions["[PHONE]"] == 1
+        and prep.redactions["[NAME]"] == 1
+    )
 
 
 def test_findings_lessons_and_the_true_links(cfg) -> None:
@@ -222,7 +258,9 @@ def test_findings_lessons_and_the_true_links(cfg) -> None:
     supported = truth.loc[truth["relation"] == "supports", "finding_id"].nunique()
     assert 38 <= supported <= 44  # about two thirds of the findings support a lesson
     assert len(set(f.table["finding_id"]) - set(truth["finding_id"])) == 10  # gaps
-    assert len(set(les.table["lesson_id"]) - set(truth["lesson_id"])) == 15  # lessons without evidence
+    assert (
+        len(set(les.table["lesson_id"]) - set(truth["lesson_id"])) == 15
+    )  # lessons without evidence
     # paraphrased, not copied: no finding repeats a sentence of the lesson it supports
     lesson_text = les.table.set_index("lesson_id")["text"]
     finding_text = f.table.set_index("finding_id")["text"]

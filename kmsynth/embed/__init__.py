@@ -1,20 +1,20 @@
 """Sentence embedders behind one protocol, with a disk cache keyed by (model id, text hash)."""
 
+from kmsynth.embed.choose import AUTO_SHARE, AutoEmbedder, EmbedderChoice, choose_embedder
 from kmsynth.embed.embedders import (  # noqa: F401
+    DEFAULT_CACHE,
     PROGRESS_MIN,
     SHARD_SIZE,
-    DEFAULT_CACHE,
+    CachedEmbedder,
     Embedder,
-    default_model_path,
-    resolve_model,
     SentenceTransformerEmbedder,
     StaticEmbedder,
     TfidfEmbedder,
-    CachedEmbedder,
-    get_embedder,
+    default_model_path,
     embedder_from_config,
+    get_embedder,
+    resolve_model,
 )
-from kmsynth.embed.choose import AUTO_SHARE, AutoEmbedder, EmbedderChoice, choose_embedder
 from kmsynth.embed.fake import FakeEmbedder  # noqa: F401
 from kmsynth.embed.multilingual import MultilingualEmbedder
 

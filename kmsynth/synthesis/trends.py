@@ -4,9 +4,10 @@ Every published count passes through `suppress_small_cells` (k from the config, 
 a group with fewer than k posts in a month is hidden, and secondary suppression stops anyone
 recovering it from totals. Charts draw suppressed points as gaps.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,15 @@ def months_up_to(month: str, n: int) -> list[str]:
     return [str(end - i) for i in range(n - 1, -1, -1)]
 
 
-def monthly_counts(table: pd.DataFrame, *, by: str | None, months: Sequence[str], k: int,
-                   date_col: str = "created_at", top: int = 8) -> pd.DataFrame:
+def monthly_counts(
+    table: pd.DataFrame,
+    *,
+    by: str | None,
+    months: Sequence[str],
+    k: int,
+    date_col: str = "created_at",
+    top: int = 8,
+) -> pd.DataFrame:
     """Posts per month (rows, 'YYYY-MM') and group (columns), small cells suppressed.
 
     Groups beyond the `top` largest are pooled as "Other"; an empty group is "(not stated)".
@@ -47,20 +55,32 @@ def monthly_counts(table: pd.DataFrame, *, by: str | None, months: Sequence[str]
         keep = g.value_counts().index[:top]
         g = g.where(g.isin(keep), "Other")
         counts = pd.crosstab(m[sel], g).reindex(months, fill_value=0)
-        counts = counts[sorted(counts.columns, key=lambda c: (c in ("Other", "(not stated)"), -counts[c].sum(), c))]
+        counts = counts[
+            sorted(
+                counts.columns, key=lambda c: (c in ("Other", "(not stated)"), -counts[c].sum(), c)
+            )
+        ]
     counts.index.name = "month"
     counts.columns.name = None
     return suppress_small_cells(counts.astype(float), k)
 
 
-def glance(table: pd.DataFrame, month: str, *, k: int, date_col: str = "created_at") -> pd.DataFrame:
+def glance(
+    table: pd.DataFrame, month: str, *, k: int, date_col: str = "created_at"
+) -> pd.DataFrame:
     """The month at a glance against the previous month: posts, threads, participants, regions,
     languages. Counts below k are hidden (NaN); change is shown only when both are visible."""
     prev = previous_month(month)
     m = month_of(table[date_col])
     rows = []
-    measures = [("Posts", None), ("Threads", "thread_id"), ("Participants", "author_id"),
-                ("Regions", "region"), ("Countries", "country"), ("Languages", "language")]
+    measures = [
+        ("Posts", None),
+        ("Threads", "thread_id"),
+        ("Participants", "author_id"),
+        ("Regions", "region"),
+        ("Countries", "country"),
+        ("Languages", "language"),
+    ]
     for label, col in measures:
         vals = []
         for mm in (month, prev):
@@ -97,12 +117,19 @@ def trend_figure(counts: pd.DataFrame, *, title: str, kind: str = "line"):
         if kind == "bar":
             fig.add_bar(name=str(col), x=list(counts.index), y=y)
         else:
-            fig.add_scatter(name=str(col), x=list(counts.index), y=y, mode="lines+markers",
-                            connectgaps=False)
-    fig.update_layout(title=title, template="plotly_white", height=380,
-                      margin=dict(l=40, r=20, t=50, b=40), legend_title_text="",
-                      barmode="stack" if kind == "bar" else None,
-                      xaxis=dict(type="category"), yaxis=dict(title="posts", rangemode="tozero"))
+            fig.add_scatter(
+                name=str(col), x=list(counts.index), y=y, mode="lines+markers", connectgaps=False
+            )
+    fig.update_layout(
+        title=title,
+        template="plotly_white",
+        height=380,
+        margin=dict(l=40, r=20, t=50, b=40),
+        legend_title_text="",
+        barmode="stack" if kind == "bar" else None,
+        xaxis=dict(type="category"),
+        yaxis=dict(title="posts", rangemode="tozero"),
+    )
     return fig
 
 
@@ -113,7 +140,12 @@ def biggest_increase(counts: pd.DataFrame) -> tuple[str, float] | None:
     last, prev = counts.iloc[-1], counts.iloc[-2]
     best = None
     for col in counts.columns:
-        if pd.isna(last[col]) or pd.isna(prev[col]) or prev[col] == 0 or col in ("Other", "(not stated)"):
+        if (
+            pd.isna(last[col])
+            or pd.isna(prev[col])
+            or prev[col] == 0
+            or col in ("Other", "(not stated)")
+        ):
             continue
         pct = 100 * (last[col] - prev[col]) / prev[col]
         if best is None or pct > best[1]:
