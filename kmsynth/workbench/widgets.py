@@ -137,6 +137,7 @@ class WorkbenchApp:
         row = self.wb.theme_table(month).set_index("theme")
         posts = self.wb.posts_of(month, t, n=8)
         self.post.options = list(posts["post_id"])
+        self.post.value = self.post.options[0] if self.post.options else None
         summary = self.wb.summary(month, t)
         self.detail.value = (
             h.page_head()
