@@ -157,6 +157,97 @@ class Curation:
         return self._add("exclude_quote", by, why, post=str(post))
 
 
+class _Applier:
+    """The working copy a curation is applied to, one method per action."""
+
+    def __init__(self, result: ThemeResult, seed: int) -> None:
+        self.themes = result.themes.copy().set_index("theme_id", drop=False)
+        self.themes.index.name = None
+        self.a = result.assignments.copy()
+        self.cents = dict(result.centroids)
+        self.emb = result.embeddings
+        self.pos = {d: i for i, d in enumerate(self.a["doc_id"])}
+        self.seed = seed
+
+    def recompute(self, tid: int) -> None:
+        themes, a, emb = self.themes, self.a, self.emb
+        idx = np.flatnonzero(a["theme_id"].to_numpy() == tid)
+        themes.loc[tid, "size"] = len(idx)
+        if len(emb) and len(idx):
+            v = emb[idx].mean(axis=0)
+            self.cents[tid] = (v / (np.linalg.norm(v) or 1)).astype(np.float32)
+            rep = idx[np.argsort(-(emb[idx] @ self.cents[tid]), kind="stable")]
+            n_rep = max(1, len(themes.loc[tid, "representative_ids"]) or 1)
+            themes.at[tid, "representative_ids"] = [a["doc_id"].iat[i] for i in rep[:n_rep]]
+
+    def rename(self, d: dict) -> str:
+        if int(d["theme"]) not in self.themes.index:
+            return "the theme is not in this run"
+        self.themes.loc[int(d["theme"]), "label"] = str(d["label"])
+        return ""
+
+    def set_pillar(self, d: dict) -> str:
+        t = int(d["theme"])
+        if t not in self.themes.index:
+            return "the theme is not in this run"
+        self.themes.loc[t, "pillar"] = int(d["pillar"])
+        self.themes.loc[t, "pillar_name"] = pillar_label(int(d["pillar"]))
+        self.themes.loc[t, "pillar_confidence"] = 1.0
+        return ""
+
+    def merge(self, d: dict) -> str:
+        into = int(d["into"])
+        present = [int(t) for t in d["themes"] if int(t) in self.themes.index]
+        if into not in self.themes.index or len(set(present) | {into}) < 2:
+            return "fewer than two of its themes are in this run"
+        for t in present:
+            if t == into:
+                continue
+            self.a.loc[self.a["theme_id"] == t, "theme_id"] = into
+            self.themes = self.themes.drop(index=t)
+            self.cents.pop(t, None)
+        self.recompute(into)
+        return ""
+
+    def split(self, d: dict) -> str:
+        from sklearn.cluster import KMeans
+
+        t, k, a = int(d["theme"]), int(d["k"]), self.a
+        idx = np.flatnonzero(a["theme_id"].to_numpy() == t)
+        if t not in self.themes.index or len(idx) < 2 * k or not len(self.emb):
+            return "the theme is not in this run, or too small to split"
+        parts = KMeans(n_clusters=k, random_state=self.seed, n_init=10).fit_predict(self.emb[idx])
+        order = np.argsort(-np.bincount(parts, minlength=k), kind="stable")
+        nxt = max(int(self.themes.index.max()), max(self.cents) if self.cents else 0) + 1
+        base = self.themes.loc[t].to_dict()
+        new_ids = []
+        for rank, part in enumerate(order):
+            tid = t if rank == 0 else nxt + rank - 1
+            new_ids.append(tid)
+            a.loc[a.index[idx[parts == part]], "theme_id"] = tid
+            if tid != t:
+                self.themes.loc[tid] = pd.Series(
+                    dict(base, theme_id=tid, label=f"{base['label']} ({rank + 1})")
+                )
+            else:
+                self.themes.loc[t, "label"] = f"{base['label']} (1)"
+        for tid in new_ids:
+            self.recompute(tid)
+        return ""
+
+    def pin_post(self, d: dict) -> str:
+        p, t, a = str(d["post"]), int(d["theme"]), self.a
+        if p not in self.pos or t not in self.themes.index:
+            return "the post or the theme is not in this run"
+        old = int(a.at[self.pos[p], "theme_id"])
+        a.at[self.pos[p], "theme_id"] = t
+        a.at[self.pos[p], "probability"] = 1.0
+        self.recompute(t)
+        if old != OUTLIER and old in self.themes.index:
+            self.recompute(old)
+        return ""
+
+
 def apply_curation(
     result: ThemeResult, curation: Curation | None, *, seed: int = 42
 ) -> tuple[ThemeResult, Outcome]:
@@ -164,99 +255,24 @@ def apply_curation(
     outcome = Outcome()
     if curation is None or not curation.decisions:
         return result, outcome
-    themes = result.themes.copy().set_index("theme_id", drop=False)
-    themes.index.name = None
-    a = result.assignments.copy()
-    cents = dict(result.centroids)
-    emb = result.embeddings
-    pos = {d: i for i, d in enumerate(a["doc_id"])}
-
-    def recompute(tid: int) -> None:
-        idx = np.flatnonzero(a["theme_id"].to_numpy() == tid)
-        themes.loc[tid, "size"] = len(idx)
-        if len(emb) and len(idx):
-            v = emb[idx].mean(axis=0)
-            cents[tid] = (v / (np.linalg.norm(v) or 1)).astype(np.float32)
-            rep = idx[np.argsort(-(emb[idx] @ cents[tid]), kind="stable")]
-            n_rep = max(1, len(themes.loc[tid, "representative_ids"]) or 1)
-            themes.at[tid, "representative_ids"] = [a["doc_id"].iat[i] for i in rep[:n_rep]]
-
+    work = _Applier(result, seed)
     for d in curation.decisions:
-        act = d["action"]
-        if act == "rename":
-            if int(d["theme"]) not in themes.index:
-                outcome.stale.append((d, "the theme is not in this run"))
-                continue
-            themes.loc[int(d["theme"]), "label"] = str(d["label"])
-        elif act == "set_pillar":
-            t = int(d["theme"])
-            if t not in themes.index:
-                outcome.stale.append((d, "the theme is not in this run"))
-                continue
-            themes.loc[t, "pillar"] = int(d["pillar"])
-            themes.loc[t, "pillar_name"] = pillar_label(int(d["pillar"]))
-            themes.loc[t, "pillar_confidence"] = 1.0
-        elif act == "merge":
-            into = int(d["into"])
-            present = [int(t) for t in d["themes"] if int(t) in themes.index]
-            if into not in themes.index or len(set(present) | {into}) < 2:
-                outcome.stale.append((d, "fewer than two of its themes are in this run"))
-                continue
-            for t in present:
-                if t == into:
-                    continue
-                a.loc[a["theme_id"] == t, "theme_id"] = into
-                themes = themes.drop(index=t)
-                cents.pop(t, None)
-            recompute(into)
-        elif act == "split":
-            t = int(d["theme"])
-            idx = np.flatnonzero(a["theme_id"].to_numpy() == t)
-            k = int(d["k"])
-            if t not in themes.index or len(idx) < 2 * k or not len(emb):
-                outcome.stale.append((d, "the theme is not in this run, or too small to split"))
-                continue
-            from sklearn.cluster import KMeans
-
-            parts = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(emb[idx])
-            sizes = np.bincount(parts, minlength=k)
-            order = np.argsort(-sizes, kind="stable")
-            nxt = max(int(themes.index.max()), max(cents) if cents else 0) + 1
-            base = themes.loc[t].to_dict()
-            new_ids = []
-            for rank, part in enumerate(order):
-                tid = t if rank == 0 else nxt + rank - 1
-                new_ids.append(tid)
-                a.loc[a.index[idx[parts == part]], "theme_id"] = tid
-                if tid != t:
-                    themes.loc[tid] = pd.Series(
-                        dict(base, theme_id=tid, label=f"{base['label']} ({rank + 1})")
-                    )
-                else:
-                    themes.loc[t, "label"] = f"{base['label']} (1)"
-            for tid in new_ids:
-                recompute(tid)
-        elif act == "pin_post":
-            p, t = str(d["post"]), int(d["theme"])
-            if p not in pos or t not in themes.index:
-                outcome.stale.append((d, "the post or the theme is not in this run"))
-                continue
-            old = int(a.at[pos[p], "theme_id"])
-            a.at[pos[p], "theme_id"] = t
-            a.at[pos[p], "probability"] = 1.0
-            recompute(t)
-            if old != OUTLIER and old in themes.index:
-                recompute(old)
-        elif act == "exclude_quote":  # always applies: the post may come back in a later run
+        if d["action"] == "exclude_quote":  # always applies: the post may come back later
             outcome.excluded_quotes.add(str(d["post"]))
+        elif d["action"] in ACTIONS:
+            why = getattr(work, d["action"])(d)
+            if why:
+                outcome.stale.append((d, why))
+                continue
         outcome.applied.append(d)
-    themes = themes.reset_index(drop=True)
+    themes = work.themes.reset_index(drop=True)
     themes = themes[themes["size"] > 0].sort_values(["size", "theme_id"], ascending=[False, True])
+    a = work.a
     new = ThemeResult(
         themes=themes.reset_index(drop=True),
         assignments=a,
-        embeddings=emb,
-        centroids={t: v for t, v in cents.items() if t in set(themes["theme_id"])},
+        embeddings=work.emb,
+        centroids={t: v for t, v in work.cents.items() if t in set(themes["theme_id"])},
         outlier_share=result.outlier_share,
         outlier_share_final=float((a["theme_id"] == OUTLIER).mean()),
         params=result.params | {"curation_sha256": curation.sha256()},

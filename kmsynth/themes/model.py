@@ -175,13 +175,22 @@ class ThemeModel(BaseEstimator):
         probs[out_idx] = np.where(take, np.clip(score, 0, 1), 0.0)
         return new, probs
 
+    def _ctfidf(self) -> Any:
+        """c-TF-IDF, guided towards the pillars' seed words when `guided`."""
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        return ClassTfidfTransformer(
+            reduce_frequent_words=True,
+            seed_words=seed_words() if self.guided else None,
+            seed_multiplier=1.5,
+        )
+
     def _topics(
         self, texts: list[str], embeddings: np.ndarray, langs: list[str], timings: dict[str, float]
     ) -> tuple[Any, np.ndarray, np.ndarray, dict]:
         """Reduce, cluster, represent: (BERTopic model, topics, probabilities, parameters)."""
         from bertopic import BERTopic
         from bertopic.dimensionality import BaseDimensionalityReduction
-        from bertopic.vectorizers import ClassTfidfTransformer
 
         n = len(texts)
         size = self.min_theme_size or default_min_theme_size(n)
@@ -191,11 +200,7 @@ class ThemeModel(BaseEstimator):
         timings["reduce_s"] = time.perf_counter() - t
         present = sorted(set(langs) - {"und"})
         clusterer = self._clusterer(texts, present, size, reducer_name)
-        ctfidf = ClassTfidfTransformer(
-            reduce_frequent_words=True,
-            seed_words=seed_words() if self.guided else None,
-            seed_multiplier=1.5,
-        )
+        ctfidf = self._ctfidf()
         model = BERTopic(
             embedding_model=_backend(self.embedder) if self.embedder else None,
             umap_model=BaseDimensionalityReduction(),
@@ -308,14 +313,7 @@ class ThemeModel(BaseEstimator):
         one code per text, detected when None). Keeps the result as `result_`; returns self."""
         texts = [str(t) for t in texts]
         n = len(texts)
-        ids = [str(i) for i in (ids if ids is not None else range(1, n + 1))]
-        if len(ids) != n:
-            raise ValueError("ids and texts differ in length")
-        if n < MIN_DOCS:
-            raise InputError(
-                f"{n} documents are too few to find themes",
-                hint=f"themes need at least {MIN_DOCS} documents; widen the period or add data",
-            )
+        ids = self._ids(ids, n)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         if embeddings is None:
@@ -326,18 +324,7 @@ class ThemeModel(BaseEstimator):
         timings["embed_s"] = time.perf_counter() - t0
         langs = self._languages(texts, languages)
         model, topics, probs, fit_params = self._topics(texts, embeddings, langs, timings)
-        cents = theme_centroids(embeddings, topics)
-        # renumber by size (largest first), deterministic tie-break on the first member
-        order = sorted(
-            cents, key=lambda c: (-(topics == c).sum(), int(np.flatnonzero(topics == c)[0]))
-        )
-        renum = {old: new for new, old in enumerate(order)}
-        final = np.array([renum.get(int(t), OUTLIER) for t in topics])
-        centroids = {renum[c]: v for c, v in cents.items()}
-        words = {
-            renum[c]: [w for w, _ in (model.get_topic(c) or []) if w][: self.top_n_words]
-            for c in order
-        }
+        final, centroids, words = self._by_size(model, topics, embeddings)
         t = time.perf_counter()
         themes = self._theme_rows(texts, ids, langs, embeddings, final, words, centroids)
         timings["label_s"] = time.perf_counter() - t
@@ -369,6 +356,35 @@ class ThemeModel(BaseEstimator):
             100 * self.result_.outlier_share_final,
         )
         return self
+
+    @staticmethod
+    def _ids(ids: Sequence[str] | None, n: int) -> list[str]:
+        out = [str(i) for i in (ids if ids is not None else range(1, n + 1))]
+        if len(out) != n:
+            raise ValueError("ids and texts differ in length")
+        if n < MIN_DOCS:
+            raise InputError(
+                f"{n} documents are too few to find themes",
+                hint=f"themes need at least {MIN_DOCS} documents; widen the period or add data",
+            )
+        return out
+
+    def _by_size(
+        self, model: Any, topics: np.ndarray, embeddings: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, np.ndarray], dict[int, list[str]]]:
+        """Themes renumbered by size (largest first; ties by first member): (labels,
+        centroids, keywords)."""
+        cents = theme_centroids(embeddings, topics)
+        order = sorted(
+            cents, key=lambda c: (-(topics == c).sum(), int(np.flatnonzero(topics == c)[0]))
+        )
+        renum = {old: new for new, old in enumerate(order)}
+        final = np.array([renum.get(int(t), OUTLIER) for t in topics])
+        words = {
+            renum[c]: [w for w, _ in (model.get_topic(c) or []) if w][: self.top_n_words]
+            for c in order
+        }
+        return final, {renum[c]: v for c, v in cents.items()}, words
 
     @staticmethod
     def _languages(texts: list[str], languages: Sequence[str] | None) -> list[str]:
