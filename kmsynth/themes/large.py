@@ -44,6 +44,19 @@ def embed_distributed(
     return np.vstack(client.gather(futures)).astype(np.float32)
 
 
+def seeded_sample(n: int, size: int, strata: Sequence[str] | None, seed: int) -> np.ndarray:
+    """Sorted indices of a seeded sample of `size` of n items, proportional to each stratum."""
+    rng = np.random.default_rng(seed)
+    if strata is None:
+        return np.sort(rng.choice(n, size=size, replace=False))
+    s = pd.Series(list(strata))
+    pick = []
+    for _, idx in s.groupby(s).groups.items():
+        take = max(1, int(round(len(idx) * size / n)))
+        pick.extend(rng.choice(np.asarray(idx), size=min(take, len(idx)), replace=False))
+    return np.sort(np.asarray(pick))
+
+
 def fit_themes_large(
     texts: Sequence[str],
     ids: Sequence[str] | None = None,
@@ -66,16 +79,7 @@ def fit_themes_large(
         return fit_themes(
             list(texts), ids, embedder=embedder, embeddings=embeddings, seed=seed, **kw
         )
-    rng = np.random.default_rng(seed)
-    if strata is not None:
-        s = pd.Series(list(strata))
-        pick = []
-        for _, idx in s.groupby(s).groups.items():
-            take = max(1, int(round(len(idx) * sample_size / n)))
-            pick.extend(rng.choice(np.asarray(idx), size=min(take, len(idx)), replace=False))
-        sample = np.sort(np.asarray(pick))
-    else:
-        sample = np.sort(rng.choice(n, size=sample_size, replace=False))
+    sample = seeded_sample(n, sample_size, strata, seed)
     res = fit_themes(
         [texts[i] for i in sample],
         [ids[i] for i in sample],
