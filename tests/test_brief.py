@@ -565,3 +565,38 @@ def test_scope_lists_every_group_of_k_or_more() -> None:
     s = describe_scope(posts, 10)
     assert s["languages"] == ["English", "Spanish", "French"] and s["other_languages"]
     assert s["regions"] == ["Africa", "Pacific"] and not s["other_regions"]
+
+
+def test_brief_cites_posts_by_pseudonym_not_platform_id(tmp_path) -> None:
+    """Platform post ids lead back to the person: every format cites a keyed pseudonym."""
+    from kmsynth.config import Config
+    from kmsynth.embed.fake import FakeEmbedder
+    from kmsynth.synthesis.brief import build_brief, render_html, render_markdown
+
+    rows = []
+    for i in range(40):
+        topic = (
+            "shelters for survivors need stable funding"
+            if i % 2
+            else ("police training improved how statements are taken")
+        )
+        rows.append(
+            {
+                "post_id": f"98765{i:03d}",
+                "text": f"In our district, {topic}. It helped.",
+                "created_at": pd.Timestamp("2026-10-01", tz="UTC"),
+                "author_id": f"A{i}",
+                "country": "Kenya",
+                "region": "Africa",
+                "language": "en",
+                "quotable": True,
+            }
+        )
+    posts = pd.DataFrame(rows)
+    cfg = Config().with_overrides({"embedding.cache_dir": tmp_path / "cache"})
+    b = build_brief(posts, None, config=cfg, embedder=FakeEmbedder())
+    assert b.items(), "the brief shows sentences"
+    for text in (render_markdown(b), render_html(b)):
+        assert "98765" not in text
+        assert "post-" in text
+    assert b.cite_id(b.items()[0].post_id) == b.cite_id(b.items()[0].post_id)

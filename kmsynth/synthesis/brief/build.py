@@ -147,6 +147,7 @@ def build_brief(
         omitted_themes=omitted,
         small_talk_themes=small_talk,
         k=c.k,
+        post_key=_post_key(c.cfg),
     )
 
 
@@ -480,3 +481,11 @@ def _country_regions(meta: pd.DataFrame) -> dict[str, str]:
     cr = meta[["country", "region"]].astype("string").dropna()
     cr = cr.assign(c=cr["country"].map(lambda x: canonical_country(x) or x))
     return cr.groupby("c")["region"].agg(lambda s: s.value_counts().index[0]).to_dict()
+
+
+def _post_key(cfg: Config) -> bytes:
+    """The pseudonym key (the same one authors get), so a post's citation is stable."""
+    from kmsynth.protect import pseudonym_key
+
+    p = cfg.privacy
+    return pseudonym_key(p.key_env, p.key_file, cfg.embedding.cache_dir)

@@ -116,6 +116,14 @@ class Brief:
     omitted_themes: int = 0
     small_talk_themes: int = 0
     k: int = 10
+    post_key: bytes = field(default=b"", repr=False)
+
+    def cite_id(self, post_id: str) -> str:
+        """The post as a shared output names it: a keyed pseudonym ('post-1a2b3c4d5e'), never
+        the platform's id, which leads back to the person."""
+        from kmsynth.protect import pseudonymise
+
+        return pseudonymise(str(post_id), self.post_key or b"kmsynth", prefix="post")
 
     def items(self) -> list[Item]:
         """Every sentence the brief shows, each with its source post."""

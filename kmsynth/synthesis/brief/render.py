@@ -51,7 +51,7 @@ def _scope_lines(b: Brief) -> list[tuple[str, str]]:
 
 
 def _cite(i: Item, b: Brief, *, theme: bool = False) -> str:
-    parts = [f"post {i.post_id}"]
+    parts = [b.cite_id(i.post_id)]
     if theme and i.theme:
         parts.append(f"theme: {i.theme}")
     if i.support >= b.k:
@@ -127,16 +127,16 @@ def render_markdown(b: Brief) -> str:
             out += [f"> **Caution — {_md(f)}**", ""]
         if t.summary:
             out += ["What participants said:", ""] + [
-                f"- {_md(i.text)} *(post {_md(i.post_id)})*" for i in t.summary
+                f"- {_md(i.text)} *({_md(b.cite_id(i.post_id))})*" for i in t.summary
             ]
             out.append("")
         if t.lessons:
             out += ["Lessons:", ""] + [
-                f"- {_md(i.text)} *(post {_md(i.post_id)})*" for i in t.lessons
+                f"- {_md(i.text)} *({_md(b.cite_id(i.post_id))})*" for i in t.lessons
             ]
             out.append("")
         for q in t.quotes:
-            out += [f"> “{_md(q.text)}” — a participant *(post {_md(q.post_id)})*", ""]
+            out += [f"> “{_md(q.text)}” — a participant *({_md(b.cite_id(q.post_id))})*", ""]
     out += [_md(n) + "\n" for n in _theme_notes(b)]
     out += ["## Method", ""] + [f"- {_md(m)}" for m in b.method]
     return "\n".join(out) + "\n"
@@ -345,14 +345,15 @@ def render_docx(b: Brief, path: str | os.PathLike) -> Path:
         if t.summary:
             doc.add_paragraph("What participants said:")
             for i in t.summary:
-                bullet(i.text, f"post {i.post_id}")
+                bullet(i.text, b.cite_id(i.post_id))
         if t.lessons:
             doc.add_paragraph("Lessons:")
             for i in t.lessons:
-                bullet(i.text, f"post {i.post_id}")
+                bullet(i.text, b.cite_id(i.post_id))
         for q in t.quotes:
             doc.add_paragraph(
-                f"“{_x(q.text)}” — a participant (post {_x(q.post_id)})", style="Intense Quote"
+                f"“{_x(q.text)}” — a participant ({_x(b.cite_id(q.post_id))})",
+                style="Intense Quote",
             )
     for n in _theme_notes(b):
         doc.add_paragraph(n)
