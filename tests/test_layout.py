@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parent.parent / "kmsynth"
 
 # floors, lowest first: a module may import its own floor (same package) or lower floors only
 FLOORS: list[set[str]] = [
-    {"config", "errors", "text", "html", "manifest", "resources"},
+    {"config", "errors", "text", "html", "manifest", "resources", "vectors"},
     {"protect"},
     {"ingest"},
     {"embed"},
@@ -118,3 +118,42 @@ def test_module_size_limit() -> None:
     big = {str(p.relative_to(PKG.parent)): n for p in _modules()
            if (n := len(p.read_text("utf-8").splitlines())) > 560}
     assert not big, f"modules over ~500 lines: {big}"
+
+
+FUNCTION_LIMIT = 60
+# Functions over the limit in packages whose helpers are still at work; the lead clears these
+# as those splits land (each entry: "path::qualified name").
+LONG_FUNCTIONS_ALLOWED = {
+    "kmsynth/themes/large.py::fit_themes_large",  # themes helper
+    "kmsynth/workbench/widgets.py::WorkbenchApp.__init__",  # workbench helper
+}
+
+
+def _long_functions(limit: int = FUNCTION_LIMIT) -> dict[str, int]:
+    """'path::Class.function' -> lines, for every function longer than `limit` lines."""
+    found: dict[str, int] = {}
+
+    def visit(node: ast.AST, path: str, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    n = child.end_lineno - child.lineno + 1  # type: ignore[operator]
+                    if n > limit:
+                        found[f"{path}::{name}"] = n
+                visit(child, path, name + ".")
+            else:
+                visit(child, path, prefix)
+
+    for p in _modules():
+        visit(ast.parse(p.read_text("utf-8")), str(p.relative_to(PKG.parent)), "")
+    return found
+
+
+def test_function_size_limit() -> None:
+    """No function over ~60 lines (def line to last line), outside the commented allow-list."""
+    long = _long_functions()
+    bad = {k: n for k, n in long.items() if k not in LONG_FUNCTIONS_ALLOWED}
+    assert not bad, "functions over 60 lines (split them): " + ", ".join(
+        f"{k} ({n})" for k, n in sorted(bad.items(), key=lambda kv: -kv[1])
+    )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from kmsynth.cli.main import command
+from kmsynth.cli.main import EXIT_OK, add_common_args, command, config_from_args, print_excluded
 
 
 @command
@@ -20,14 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("path", help="the texts: CSV, XLSX, JSON, JSONL or Parquet")
     s.add_argument("--out", required=True, help="output file (.csv)")
-    s.add_argument("--text-col", help="column holding the text (default: a column named text)")
-    s.add_argument("--id-col", help="column holding the id (default: 1-based row number)")
-    s.add_argument("--config", help="kmsynth.yml")
+    add_common_args(s, embedder=False)
     s.set_defaults(func=cmd_sentences)
 
 
 def cmd_sentences(args: argparse.Namespace) -> int:
-    from kmsynth.cli.main import config_from_args
     from kmsynth.ingest.prepare import prepare
     from kmsynth.protect import write_csv
     from kmsynth.synthesis.kinds import kind_encoder
@@ -47,6 +43,5 @@ def cmd_sentences(args: argparse.Namespace) -> int:
     counts = table["kind"].value_counts()
     found = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("lesson", "practice", "recommendation"))
     print(f"{len(table)} sentences from {len(prep.table)} texts ({found}) -> {args.out}")
-    for p in prep.errors[:20]:
-        print(f"  - {p}", file=sys.stderr)
-    return 0
+    print_excluded(prep.errors)
+    return EXIT_OK

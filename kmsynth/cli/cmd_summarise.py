@@ -7,9 +7,10 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from kmsynth.cli.main import command
+from kmsynth.cli.main import EXIT_OK, add_common_args, command, config_from_args, print_excluded
 from kmsynth.errors import InputError
 
 
@@ -34,22 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("path", help="the texts: CSV, XLSX, JSON, JSONL or Parquet")
     s.add_argument("--out", required=True, help="output file, one JSON line per group (.jsonl)")
-    s.add_argument("--text-col", help="column holding the text (default: a column named text)")
-    s.add_argument("--id-col", help="column holding the id (default: 1-based row number)")
     s.add_argument("--group-col", help="summarise each value of this column apart")
     s.add_argument("--max-words", type=_positive, default=60, help="words per summary (60)")
-    s.add_argument("--embedder", help="auto (default), minilm, multilingual, static, tfidf")
     s.add_argument(
         "--verbatim-without-consent",
         choices=["allow", "deny"],
         help="the file has no consent column: may its text be shown? (default: the config, deny)",
     )
-    s.add_argument("--config", help="kmsynth.yml")
+    add_common_args(s)
     s.set_defaults(func=cmd_summarise)
 
 
 def cmd_summarise(args: argparse.Namespace) -> int:
-    from kmsynth.cli.main import config_from_args
     from kmsynth.embed import embedder_from_config
     from kmsynth.ingest.prepare import prepare
     from kmsynth.synthesis import (
@@ -60,11 +57,8 @@ def cmd_summarise(args: argparse.Namespace) -> int:
         with_consent,
     )
 
-    cfg = config_from_args(args).with_overrides(
-        {
-            "embedding.embedder": args.embedder,
-            "privacy.verbatim_without_consent": args.verbatim_without_consent,
-        }
+    cfg = config_from_args(
+        args, {"privacy.verbatim_without_consent": args.verbatim_without_consent}
     )
     prep = prepare(
         "documents", args.path, cfg, mapping=None, id_col=args.id_col, text_col=args.text_col
@@ -74,8 +68,7 @@ def cmd_summarise(args: argparse.Namespace) -> int:
     rule = consent_rule(table, cfg)
     table = with_consent(table, cfg)
     embedder = embedder_from_config(cfg)
-    if hasattr(embedder, "fit") and embedder.model_id.startswith("tfidf"):
-        embedder.fit(table["text"].astype(str).tolist())
+    embedder.fit(table["text"].astype(str).tolist())  # tfidf learns, auto chooses on every text
     summariser = KeyPointSummariser(max_words=args.max_words, gate="consent")
     lines = summarise_groups(table, embedder, group_col=group_col, summariser=summariser)
     _write_jsonl(Path(args.out), lines)
@@ -85,12 +78,11 @@ def cmd_summarise(args: argparse.Namespace) -> int:
         print(f"kmsynth: verbatim text: {CONSENT_RULE_TEXT[rule]}", file=sys.stderr)
         if rule == "deny":
             print("  if the authors agreed, pass --verbatim-without-consent allow", file=sys.stderr)
-    for p in prep.errors[:20]:
-        print(f"  - {p}", file=sys.stderr)
-    return 0
+    print_excluded(prep.errors)
+    return EXIT_OK
 
 
-def _column(columns, name: str, path: str) -> str:
+def _column(columns: Sequence[object], name: str, path: str) -> str:
     """`name` among the table's columns (exact, else ignoring case)."""
     if name in columns:
         return name

@@ -7,11 +7,14 @@ import sys
 from typing import Any
 
 from kmsynth.cli.main import (
+    EMBEDDER_HELP,
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
+    add_common_args,
     command,
     config_from_args,
+    print_excluded,
     print_problems,
     progress_of,
 )
@@ -29,11 +32,7 @@ def _themes(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--out", required=True, help="folder for themes.csv, assignments.csv, manifest.json"
     )
-    t.add_argument("--text-col", help="column holding the text (default: a column named text)")
-    t.add_argument("--id-col", help="column holding the id (default: 1-based row number)")
-    t.add_argument(
-        "--embedder", help="minilm (default), static, tfidf, or a sentence-transformers path"
-    )
+    add_common_args(t)
     t.add_argument("--seed", type=int, help="random seed (default 42)")
     t.add_argument(
         "--min-theme-size", type=int, help="smallest theme (default: scaled to the corpus)"
@@ -50,20 +49,19 @@ def _themes(sub: argparse._SubParsersAction) -> None:
         help="spread reading, redaction and embedding over Dask: 'local' or a "
         "scheduler address (tcp://host:8786)",
     )
-    t.add_argument("--config", help="kmsynth.yml")
     t.set_defaults(func=cmd_themes)
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
     from kmsynth.runs import run_themes
 
-    cfg = config_from_args(args).with_overrides(
+    cfg = config_from_args(
+        args,
         {
-            "embedding.embedder": args.embedder,
             "themes.seed": args.seed,
             "themes.min_theme_size": args.min_theme_size,
             "themes.n_themes": args.n_themes,
-        }
+        },
     )
     run = run_themes(
         args.path,
@@ -75,8 +73,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
         dask=args.dask,
         progress=progress_of(args),
     )
-    if run.excluded:
-        print_problems(f"row(s) excluded (see {run.files['ledger']})", run.excluded, limit=20)
+    print_excluded(run.excluded, f" (see {run.files['ledger']})")
     for msg in run.curation_messages:
         print(f"kmsynth: {msg}", file=sys.stderr)
     res = run.result
@@ -108,15 +105,14 @@ def _link(sub: argparse._SubParsersAction) -> None:
         "(default: the shipped calibration's, about 0.3)",
     )
     k.add_argument("--mapping", help="YAML column mapping (findings and lessons sections)")
-    k.add_argument("--embedder", help="minilm (default), static, tfidf")
-    k.add_argument("--config", help="kmsynth.yml")
+    add_common_args(k, columns=False)
     k.set_defaults(func=cmd_link)
 
 
 def cmd_link(args: argparse.Namespace) -> int:
     from kmsynth.runs import run_link
 
-    cfg = config_from_args(args).with_overrides({"embedding.embedder": args.embedder})
+    cfg = config_from_args(args)
     run = run_link(
         args.findings,
         args.lessons,
@@ -150,8 +146,7 @@ def _brief(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--out", required=True, help="brief.md, brief.html or brief.docx")
     b.add_argument("--title", default="Knowledge brief")
     b.add_argument("--mapping", help="YAML column mapping (posts section)")
-    b.add_argument("--embedder", help="minilm (default), static, tfidf")
-    b.add_argument("--config", help="kmsynth.yml")
+    add_common_args(b, columns=False)
     b.add_argument(
         "--themes", help="use this `kmsynth themes` output folder instead of fitting themes"
     )
@@ -161,7 +156,7 @@ def _brief(sub: argparse._SubParsersAction) -> None:
 def cmd_brief(args: argparse.Namespace) -> int:
     from kmsynth.runs import run_brief
 
-    cfg = config_from_args(args).with_overrides({"embedding.embedder": args.embedder})
+    cfg = config_from_args(args)
     run = run_brief(
         args.path,
         args.out,
@@ -214,7 +209,7 @@ def _report(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--curation", help="curation YAML (overrides the config)")
     r.add_argument("--config", help="kmsynth.yml")
     r.add_argument("--out", help="reports folder (default: the config's report.out, else reports/)")
-    r.add_argument("--embedder", help="minilm, static, tfidf or a sentence-transformers path")
+    r.add_argument("--embedder", help=EMBEDDER_HELP)
     r.add_argument("--seed", type=int)
     r.add_argument(
         "--dask", help="spread reading, redaction and embedding over Dask: 'local' or an address"

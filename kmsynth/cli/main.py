@@ -33,11 +33,35 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    """The config named by --config (the defaults when there is none)."""
+EMBEDDER_HELP = (
+    "auto (default), minilm, multilingual, static, tfidf, or a sentence-transformers path"
+)
+
+
+def add_common_args(
+    parser: argparse.ArgumentParser, *, columns: bool = True, embedder: bool = True
+) -> None:
+    """The arguments every command that reads a file of texts shares: --text-col and --id-col
+    (with `columns`), --embedder (with `embedder`) and --config."""
+    if columns:
+        parser.add_argument(
+            "--text-col", help="column holding the text (default: a column named text)"
+        )
+        parser.add_argument("--id-col", help="column holding the id (default: 1-based row number)")
+    if embedder:
+        parser.add_argument("--embedder", help=EMBEDDER_HELP)
+    parser.add_argument("--config", help="kmsynth.yml")
+
+
+def config_from_args(
+    args: argparse.Namespace, overrides: dict[str, object] | None = None
+) -> Config:
+    """The config named by --config (the defaults when there is none), with --embedder and
+    `overrides` ({"section.name": value}; None values leave a setting as it is) applied."""
     from kmsynth.config import load_config
 
-    return load_config(getattr(args, "config", None))
+    settings = {"embedding.embedder": getattr(args, "embedder", None), **(overrides or {})}
+    return load_config(getattr(args, "config", None)).with_overrides(settings)
 
 
 def progress_of(args: argparse.Namespace) -> Progress:
@@ -45,6 +69,12 @@ def progress_of(args: argparse.Namespace) -> Progress:
     from kmsynth.runs import Progress
 
     return Progress(bool(getattr(args, "verbose", False)) or sys.stderr.isatty())
+
+
+def print_excluded(problems: Sequence[object], where: str = "") -> None:
+    """The rows a command excluded (at most 20), on stderr; `where` names the ledger."""
+    if problems:
+        print_problems(f"row(s) excluded{where}", problems, limit=20)
 
 
 def print_problems(what: str, problems: Sequence[object], *, limit: int = 50) -> None:
@@ -119,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("kind", choices=["posts", "survey", "findings", "lessons"])
     v.add_argument("path")
     v.add_argument("--mapping", help="YAML column mapping")
-    v.add_argument("--config", help="kmsynth.yml")
+    add_common_args(v, columns=False, embedder=False)
     v.set_defaults(func=cmd_validate)
 
     for register in _EXTRA_COMMANDS:

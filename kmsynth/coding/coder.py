@@ -25,15 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from kmsynth.coding.codebook import Codebook
 from kmsynth.embed import Embedder
+from kmsynth.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
 CODE_COLUMNS = ["doc_id", "code_id", "score"]
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 class CodebookCoder(BaseEstimator):
@@ -111,7 +107,7 @@ class CodebookCoder(BaseEstimator):
             cols = np.where(self.example_code_ == c)[0]
             if not len(cols):
                 continue
-            proto = _unit(self.example_vectors_[cols].mean(axis=0))
+            proto = unit_rows(self.example_vectors_[cols].mean(axis=0))
             best = np.sort(sims[:, cols], axis=1)[:, -2:].mean(axis=1)
             out[:, c] = 0.5 * (x @ proto) + 0.5 * best
         return out
@@ -172,14 +168,14 @@ class CodebookCoder(BaseEstimator):
     def _vectors(self, texts: Sequence[str], embeddings: np.ndarray | None) -> np.ndarray:
         """Unit embedding beside the weighted unit tf-idf vector (zeros when the texts are not
         given, so vectors passed alone keep the fitted width)."""
-        x = _unit(embeddings if embeddings is not None else self.embedder.encode(list(texts)))  # type: ignore[union-attr]
+        x = unit_rows(embeddings if embeddings is not None else self.embedder.encode(list(texts)))  # type: ignore[union-attr]
         vec = getattr(self, "vectorizer_", None)
         if vec is None:
             return x
         if len(texts) != len(x):
             lex = np.zeros((len(x), len(vec.vocabulary_)), np.float32)
         else:
-            lex = _unit(vec.transform([str(t) for t in texts]).toarray())
+            lex = unit_rows(vec.transform([str(t) for t in texts]).toarray())
         return np.hstack([x, self.lexical_weight * lex]).astype(np.float32)
 
     def decision_function(

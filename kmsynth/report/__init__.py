@@ -1,5 +1,6 @@
 """The monthly report: sections, and the run (stage, execute, check, convert, publish)."""
 
+from kmsynth.report.content import TREND_MONTHS, MonthlyReport, theme_model_text
 from kmsynth.report.execution import (
     MISSING_MIME,
     REQUIRED_SECTIONS,
@@ -27,14 +28,7 @@ from kmsynth.report.publishing import (
     write_index,
 )
 from kmsynth.report.run import ReportFailed, RunResult, render_monthly_report, storage_problem
-from kmsynth.report.sections import (
-    MONTH_RE,
-    TREND_MONTHS,
-    MonthlyReport,
-    build_monthly_report,
-    check_month,
-    theme_model_text,
-)
+from kmsynth.report.sections import MONTH_RE, build_monthly_report, check_month
 
 __all__ = [
     "MISSING_MIME",

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from kmsynth.config import Config, load_config
+from kmsynth.report.content import MonthlyReport
 from kmsynth.report.execution import MISSING_MIME, carry_input_errors
-from kmsynth.report.sections import MonthlyReport, build_monthly_report
+from kmsynth.report.sections import build_monthly_report
 
 log = logging.getLogger(__name__)
 

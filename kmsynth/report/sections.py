@@ -1,9 +1,6 @@
-"""The monthly report's content: everything the notebook shows, computed here.
-
-`build_monthly_report` reads the configured inputs, keeps the report month (and the months
-before it for trends), fits the month's themes with stable ids against the previous month,
-and returns a `MonthlyReport` whose `section_*` methods give escaped HTML fragments. The
-notebook only calls these and displays them.
+"""The monthly report built: `build_monthly_report` reads the configured inputs, keeps the
+report month (and the months before it for trends), fits the month's themes with stable ids
+against the previous month, and returns a `MonthlyReport` (kmsynth.report.content).
 """
 
 from __future__ import annotations
@@ -11,31 +8,28 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kmsynth import html as h
 from kmsynth.config import Config
+from kmsynth.embed import Embedder
 from kmsynth.errors import InputError
 from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import build_manifest
+from kmsynth.report.content import TREND_MONTHS, MonthlyReport
 from kmsynth.synthesis.trends import (
-    biggest_increase,
     glance,
     month_of,
     monthly_counts,
     months_up_to,
     previous_month,
-    trend_figure,
 )
 
 log = logging.getLogger(__name__)
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-TREND_MONTHS = 6
 FIRST_YEAR = 1990  # no discussion hub or evaluation before this
 
 
@@ -58,187 +52,21 @@ def check_month(month: str) -> str:
     return str(month)
 
 
-@dataclass
-class MonthlyReport:
-    month: str
-    title: str
-    k: int
-    glance: pd.DataFrame
-    themes: (
-        pd.DataFrame
-    )  # stable theme id, label, size (suppressed), pillar, status, summary, quotes
-    changes: pd.DataFrame
-    trends: dict[str, pd.DataFrame]
-    method: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # survey / links sections when present
-    n_posts: int = 0
-
-    # -- HTML fragments (all data text escaped) -----------------------------------------
-
-    def section_header(self) -> str:
-        intro = (
-            f"{self.n_posts:,} posts in {self.month}."
-            if self.n_posts
-            else f"No posts in {self.month}: the report shows trends up to the previous month."
-        )
-        return (
-            h.page_head()
-            + h.plotly_js()
-            + f'<div class="km"><h1>{h.esc(self.title)}: {h.esc(self.month)}</h1>'
-            f'<p class="muted">{h.esc(intro)} Counts below {self.k} are hidden (–).</p></div>'
-        )
-
-    def section_glance(self) -> str:
-        cards = [
-            (r.measure, None if pd.isna(r.value) else int(r.value), r.change)
-            for r in self.glance.itertuples()
-        ]
-        return h.section(
-            "The month at a glance",
-            h.cards_html(cards),
-            intro="Participants are counted by pseudonym; nobody is named.",
-        )
-
-    def section_themes(self) -> str:
-        if self.themes.empty:
-            return h.section(
-                "Themes of the month",
-                h.paragraph("Too few posts this month to find themes.", "muted"),
-            )
-        parts = []
-        for r in self.themes.itertuples():
-            size = h.HIDDEN if pd.isna(r.size_shown) else f"{int(r.size_shown)} posts"
-            badge = f'<span class="badge {h.esc(r.status)}">{h.esc(r.status)}</span>'
-            pill = f'<span class="badge">{h.esc(r.pillar_name)}</span>' if r.pillar_name else ""
-            body = [
-                f'<div class="theme"><b>T{int(r.theme_id)} · {h.esc(r.label)}</b>{badge}{pill}'
-                f' <span class="muted">{h.esc(size)}; keywords: {h.esc(r.keywords)}</span>'
-            ]
-            if r.flag:
-                body.append(f'<div class="flag">{h.esc(r.flag)}</div>')
-            if r.summary:
-                body.append(h.paragraph(r.summary))
-            for q in r.quotes:
-                body.append(h.quote_html(q))
-            body.append("</div>")
-            parts.append("".join(body))
-        ch = self.changes
-        gone = ch[ch["status"] == "gone"] if not ch.empty else ch
-        if len(gone):
-            parts.append(
-                h.paragraph(
-                    "Gone since last month: "
-                    + "; ".join(
-                        f"T{int(t)} {lab}"
-                        for t, lab in zip(gone["theme_id"], gone["label"], strict=True)
-                    ),
-                    "muted",
-                )
-            )
-        return h.section(
-            "Themes of the month",
-            "".join(parts),
-            intro="Themes found in this month's posts, with their status against last month "
-            "(same id = same theme). Quotes come only from posts whose authors agreed, "
-            "after redaction.",
-        )
-
-    def section_trends(self) -> str:
-        parts = []
-        titles = {
-            "total": "Posts per month",
-            "region": "Posts per month by region",
-            "pillar": "Posts per month by pillar",
-            "source": "Posts per month by community",
-        }
-        for key, counts in self.trends.items():
-            if counts is None or counts.empty:
-                continue
-            fig = trend_figure(counts, title=titles.get(key, key))
-            parts.append(h.figure_html(fig, name=f"trend-{key}"))
-            inc = biggest_increase(counts)
-            if inc and inc[1] > 0 and key != "total":
-                parts.append(
-                    h.paragraph(
-                        f"Largest rise in the last month: {inc[0]} (+{inc[1]:.0f}%).", "muted"
-                    )
-                )
-        return h.section(
-            "Trends by month, region and type",
-            "".join(parts),
-            intro=f"The last {TREND_MONTHS} months. Gaps are counts below {self.k}, hidden.",
-        )
-
-    def section_extra(self, key: str) -> str:
-        item = self.extra.get(key)
-        if item is None:
-            return ""
-        return item if isinstance(item, str) else str(item)
-
-    def section_method(self) -> str:
-        m = self.method
-        rows = [
-            ("Report month", m["month"]),
-            ("Embedder", m["embedder"]),
-            ("Seed", m["seed"]),
-            ("Small-cell threshold k", m["k"]),
-            ("Theme model", theme_model_text(m.get("parameters") or {})),
-            ("Curation file", m.get("curation_sha256") or "none (no decisions yet)"),
-        ]
-        inputs = pd.DataFrame(m["inputs"], columns=["file", "sha256", "rows"])
-        ledger = pd.DataFrame([m["ledger"]]) if m.get("ledger") else pd.DataFrame()
-        vers = pd.DataFrame(sorted(m["versions"].items()), columns=["package", "version"])
-        body = (
-            h.table_html(pd.DataFrame(rows, columns=["setting", "value"]).astype(str))
-            + h.table_html(inputs, caption="Inputs (SHA-256)")
-            + (
-                h.table_html(ledger, caption="Ledger: every input row accounted for")
-                if not ledger.empty
-                else ""
-            )
-            + h.table_html(vers, caption="Package versions")
-            + h.bullet_list(self.notes)
-        )
-        return h.section(
-            "Method and reproducibility",
-            body,
-            intro="Same inputs and parameters give the same report. Personal data is "
-            "redacted before anything is embedded or shown; breakdowns hide "
-            "counts below k.",
-        )
-
-
-THEME_SETTINGS = (
-    ("n_docs", "{} posts"),
-    ("reducer", "reduced with {}"),
-    ("min_theme_size_used", "smallest theme {} posts"),
-    ("outlier_threshold", "outliers reassigned above similarity {}"),
-    ("n_representative_docs", "{} representative posts per theme"),
-)
-
-
-def theme_model_text(params: dict[str, Any]) -> str:
-    """The theme model's settings as a sentence for people (not JSON)."""
-    parts = [
-        text.format(params[key]) for key, text in THEME_SETTINGS if params.get(key) is not None
-    ]
-    return "; ".join(parts) if parts else "no themes this month"
-
-
 def build_monthly_report(
     month: str,
     config: Config,
     *,
-    embedder=None,
+    embedder: Embedder | None = None,
     state_dir: str | Path | None = None,
     curation: str | Path | None = None,
     show_progress: bool = False,
     dask: str | None = None,
 ) -> MonthlyReport:
-    """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`."""
+    """Compute the monthly report for `month` ('YYYY-MM') from the inputs in `config`.
+
+    `dask` ('local' or a scheduler address) sends redaction, languages and embedding to workers.
+    """
     from kmsynth.embed.embedders import embedder_from_config
-    from kmsynth.ingest.prepare import prepare
 
     t0 = time.perf_counter()
     month = check_month(month)
@@ -251,52 +79,14 @@ def build_monthly_report(
         from kmsynth.ingest import client_for
 
         client = client_for(dask)
-        prep = prepare("posts", config.data.posts, config, client=client)
-    else:
-        prep = prepare("posts", config.data.posts, config)
-    posts = prep.table.copy()
-    posts["month"] = month_of(posts["created_at"])
-    later = posts[posts["month"] > month]
-    if len(later):
-        prep.ledger.mark_out_of_period(later[["_file", "_row"]], f"after {month}")
-    first = posts["month"].dropna().min() if posts["month"].notna().any() else month
-    window = [m for m in months_up_to(month, TREND_MONTHS) if m >= min(first, month)]
-    older = posts[posts["month"] < window[0]]
-    if len(older):
-        prep.ledger.mark_out_of_period(older[["_file", "_row"]], f"before {window[0]}")
-    prep.ledger.check()
-    posts = posts[posts["month"].isin(window)].reset_index(drop=True)
+    prep, posts, window = _month_posts(month, config, client)
     emb = embedder or embedder_from_config(config)
     notes: list[str] = []
     store = None
     if config.data.store is not None:  # history accumulates in the store; only new texts embedded
-        from kmsynth.store import Store, StoreEmbeddingCache
-
-        store = Store.open(config.data.store)
-        upto = month_of(prep.table["created_at"]) <= month
-        c = store.add_table(
-            "posts", prep.table[upto.fillna(False).to_numpy()], run_id=f"report-{month}"
-        )
-        notes.append(
-            f"Store: {c.new} new posts, {c.new_version} changed (new version), "
-            f"{c.unchanged} already stored."
-        )
-        emb = StoreEmbeddingCache(emb, store)
+        store, emb = _with_store(config, prep, month, emb, notes)
     if client is not None:
-        from kmsynth.themes.large import embed_distributed
-
-        inner = emb
-        emb = _PrecomputedEmbedder(
-            inner,
-            dict(
-                zip(
-                    posts["text"],
-                    embed_distributed(posts["text"].tolist(), inner, client),
-                    strict=True,
-                )
-            ),
-        )
-        client.close()
+        emb = _with_dask_vectors(emb, posts["text"].tolist(), client)
     try:
         return _build(
             month,
@@ -317,17 +107,64 @@ def build_monthly_report(
             store.close()
 
 
+def _month_posts(month: str, config: Config, client: Any) -> tuple[Any, pd.DataFrame, list[str]]:
+    """The prepared posts, those of the trend window up to `month`, and the window's months;
+    posts outside the window are marked out of period in the ledger."""
+    from kmsynth.ingest.prepare import prepare
+
+    prep = prepare("posts", config.data.posts, config, client=client)
+    posts = prep.table.copy()
+    posts["month"] = month_of(posts["created_at"])
+    later = posts[posts["month"] > month]
+    if len(later):
+        prep.ledger.mark_out_of_period(later[["_file", "_row"]], f"after {month}")
+    first = posts["month"].dropna().min() if posts["month"].notna().any() else month
+    window = [m for m in months_up_to(month, TREND_MONTHS) if m >= min(first, month)]
+    older = posts[posts["month"] < window[0]]
+    if len(older):
+        prep.ledger.mark_out_of_period(older[["_file", "_row"]], f"before {window[0]}")
+    prep.ledger.check()
+    return prep, posts[posts["month"].isin(window)].reset_index(drop=True), window
+
+
+def _with_store(
+    config: Config, prep: Any, month: str, emb: Embedder, notes: list[str]
+) -> tuple[Any, Embedder]:
+    """Open the configured store, add the posts up to `month`, and embed through it."""
+    from kmsynth.store import Store, StoreEmbeddingCache
+
+    store = Store.open(config.data.store)
+    upto = month_of(prep.table["created_at"]) <= month
+    c = store.add_table(
+        "posts", prep.table[upto.fillna(False).to_numpy()], run_id=f"report-{month}"
+    )
+    notes.append(
+        f"Store: {c.new} new posts, {c.new_version} changed (new version), "
+        f"{c.unchanged} already stored."
+    )
+    return store, StoreEmbeddingCache(emb, store)
+
+
+def _with_dask_vectors(emb: Embedder, texts: list[str], client: Any) -> Embedder:
+    """`emb` serving the vectors of `texts` computed on the Dask workers (the client closes)."""
+    from kmsynth.themes.large import embed_distributed
+
+    vectors = embed_distributed(texts, emb, client)
+    client.close()
+    return _PrecomputedEmbedder(emb, dict(zip(texts, vectors, strict=True)))
+
+
 class _PrecomputedEmbedder:
     """Serves vectors computed elsewhere (the Dask workers); anything else goes to `inner`."""
 
-    def __init__(self, inner, vectors: dict):
+    def __init__(self, inner: Embedder, vectors: dict[str, np.ndarray]) -> None:
         self.inner, self.vectors = inner, vectors
         self.model_id = inner.model_id
 
-    def fit(self, texts):
+    def fit(self, texts: list[str]) -> _PrecomputedEmbedder:
         return self
 
-    def encode(self, texts, show_progress: bool = False):
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         texts = [str(t) for t in texts]
         if all(t in self.vectors for t in texts):
             return np.vstack([self.vectors[t] for t in texts]) if texts else self.inner.encode([])
@@ -335,30 +172,32 @@ class _PrecomputedEmbedder:
 
 
 def _build(
-    month, config, prep, posts, window, emb, notes, store, state_dir, curation, show_progress, t0
-):
-    from kmsynth.themes import classify_pillars, month_themes, theme_changes
+    month: str,
+    config: Config,
+    prep: Any,
+    posts: pd.DataFrame,
+    window: list[str],
+    emb: Embedder,
+    notes: list[str],
+    store: Any,
+    state_dir: str | Path | None,
+    curation: str | Path | None,
+    show_progress: bool,
+    t0: float,
+) -> MonthlyReport:
+    from kmsynth.themes import month_themes
 
     k = config.privacy.min_cell
-
-    # themes for this month and the previous one, ids stable across months
-    prev = previous_month(month)
     cur_posts = posts[posts["month"] == month].reset_index(drop=True)
-    prev_posts = posts[posts["month"] == prev].reset_index(drop=True)
     all_vecs = emb.encode(posts["text"].tolist(), show_progress=show_progress)
     enc_counts = dict(getattr(emb, "last_counts", {}) or {})
-    seed = config.themes.seed
 
     # one function for the report and the workbench: the same inputs give the same stable ids
     fitted = month_themes(posts, all_vecs, month, config, embedder=emb, state_dir=state_dir)
-    previous, current = fitted.previous, fitted.current
     notes.extend(fitted.notes)
     theme_rows = pd.DataFrame()
     changes = pd.DataFrame(columns=["theme_id", "label", "size", "previous_size", "status"])
-    from kmsynth.themes.curation import Curation, apply_curation
-
-    cur_file = Curation.load(curation) if curation else None
-    excluded_quotes: set[str] = set()
+    current = fitted.current
     if current is not None:
         if store is not None:
             store.save_theme_run(f"themes-{month}", month, current)
@@ -366,117 +205,19 @@ def _build(
                 f"Embeddings: {enc_counts.get('new', 0)} new texts embedded, "
                 f"{enc_counts.get('cached', 0)} read from the store."
             )
-        current, outcome = apply_curation(current, cur_file, seed=seed)
-        notes.extend(outcome.messages())
-        excluded_quotes = outcome.excluded_quotes
-        if outcome.applied:
-            notes.append(f"{len(outcome.applied)} curation decision(s) applied.")
-        if previous is not None:
-            previous, _ = apply_curation(previous, cur_file, seed=seed)
-        changes = theme_changes(
-            previous, current, prev_total=len(prev_posts) or None, cur_total=len(cur_posts)
-        )
-        status = dict(zip(changes["theme_id"], changes["status"], strict=True))
-        from kmsynth.synthesis import (
-            CONSENT_RULE_TEXT,
-            consent_rule,
-            quotes_from_posts,
-            theme_summaries,
-            with_consent,
-        )
-
-        notes.append(f"Verbatim text: {CONSENT_RULE_TEXT[consent_rule(cur_posts, config)]}.")
-        cur_posts = with_consent(cur_posts, config)  # summaries and quotes: the one quote gate
-        summaries = theme_summaries(cur_posts, current, emb, k=k)
-        used: set[str] = set()
-        rows = []
-        members = current.assignments.merge(
-            cur_posts[["post_id", "author_id", "country"]]
-            if "country" in cur_posts
-            else cur_posts[["post_id", "author_id"]],
-            left_on="doc_id",
-            right_on="post_id",
-            how="left",
-        )
-        for r in current.themes.itertuples():
-            mem = members[members["theme_id"] == r.theme_id]
-            top_author = mem["author_id"].value_counts(normalize=True).max() if len(mem) else 0
-            flag = ""
-            if r.size < max(k, 5):
-                flag = "Rests on few posts: read as a signal, not a finding."
-            elif top_author > 0.5:
-                flag = "Mostly one participant's posts: read as one voice, not a general finding."
-            rows.append(
-                {
-                    "theme_id": r.theme_id,
-                    "label": r.label,
-                    "size": r.size,
-                    "size_shown": r.size if r.size >= k else np.nan,
-                    "keywords": r.keywords,
-                    "pillar": r.pillar,
-                    "pillar_name": r.pillar_name,
-                    "status": status.get(r.theme_id, "new"),
-                    "summary": summaries.get(int(r.theme_id), ""),
-                    "quotes": []
-                    if r.size < k
-                    else quotes_from_posts(
-                        cur_posts,
-                        list(r.representative_ids),
-                        used_authors=used,
-                        n=1,
-                        excluded_posts=excluded_quotes,
-                        avoid=[summaries.get(int(r.theme_id), "")],
-                    ),
-                    "flag": flag,
-                }
-            )
-        theme_rows = pd.DataFrame(rows)
-        outl = current.outlier_share_final
-        notes.append(
-            f"{len(theme_rows)} themes; {100 * current.outlier_share:.0f}% of posts were outliers "
-            f"before reassignment to the nearest theme, {100 * outl:.0f}% after."
+        prev_posts = posts[posts["month"] == previous_month(month)]
+        current, theme_rows, changes = _curated_themes(
+            fitted, cur_posts, len(prev_posts), config, emb, curation, notes
         )
     else:
         notes.append(f"{len(cur_posts)} posts in {month}: too few for themes (20 needed).")
-
-    # trends by region, pillar and community
-    pillars = classify_pillars(posts["text"].tolist(), all_vecs, emb)
-    posts["pillar_name"] = pillars["pillar_name"].to_numpy()
-    trends = {"total": monthly_counts(posts, by=None, months=window, k=k)}
-    for key, col in (("region", "region"), ("pillar", "pillar_name"), ("source", "source")):
-        if col in posts.columns and posts[col].replace("", np.nan).notna().any():
-            trends[key] = monthly_counts(posts, by=col, months=window, k=k)
-    if store is not None:  # every stored month from the store's views, not only this file's;
-        # pillars stay per post (the store knows a pillar only for posts of stored theme runs)
-        trends.update({key: t for key, t in store.trends(window, k).items() if key != "pillar"})
-
-    sources = list(prep.sources) + [
-        {
-            "kind": kind,
-            "file": getattr(config.data, kind),
-            "sha256": sha256_if_file(Path(getattr(config.data, kind))),
-        }
-        for kind in ("survey", "findings", "lessons")
-        if getattr(config.data, kind) is not None
-    ]
-    method = build_manifest(
-        "report-content",
-        sources=sources,
-        timings={"build": time.perf_counter() - t0},
-        parameters=dict(current.params) if current else {},
-        month=month,
-        embedder=emb.model_id,
-        seed=seed,
-        k=k,
-        ledger=prep.ledger.counts(),
-        curation_sha256=sha256_if_file(Path(curation)) if curation else None,
-    )
-    gl = glance(posts, month, k=k)
+    trends = _trends(posts, all_vecs, emb, window, k, store)
+    method = _method(month, config, prep, current, emb, curation, t0)
     report = MonthlyReport(
         month=month,
         title=config.report.title,
         k=k,
-        glance=gl,
+        glance=glance(posts, month, k=k),
         themes=theme_rows,
         changes=changes,
         trends=trends,
@@ -486,3 +227,157 @@ def _build(
     )
     report.ledger = prep.ledger  # type: ignore[attr-defined]
     return report
+
+
+def _curated_themes(
+    fitted: Any,
+    cur_posts: pd.DataFrame,
+    n_prev: int,
+    config: Config,
+    emb: Embedder,
+    curation: str | Path | None,
+    notes: list[str],
+) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
+    """The month's themes after the analyst's curation: (result, theme rows, changes)."""
+    from kmsynth.synthesis import CONSENT_RULE_TEXT, consent_rule, theme_summaries, with_consent
+    from kmsynth.themes import theme_changes
+    from kmsynth.themes.curation import Curation, apply_curation
+
+    seed, k = config.themes.seed, config.privacy.min_cell
+    cur_file = Curation.load(curation) if curation else None
+    current, outcome = apply_curation(fitted.current, cur_file, seed=seed)
+    notes.extend(outcome.messages())
+    if outcome.applied:
+        notes.append(f"{len(outcome.applied)} curation decision(s) applied.")
+    previous = fitted.previous
+    if previous is not None:
+        previous, _ = apply_curation(previous, cur_file, seed=seed)
+    changes = theme_changes(previous, current, prev_total=n_prev or None, cur_total=len(cur_posts))
+    notes.append(f"Verbatim text: {CONSENT_RULE_TEXT[consent_rule(cur_posts, config)]}.")
+    cur_posts = with_consent(cur_posts, config)  # summaries and quotes: the one quote gate
+    summaries = theme_summaries(cur_posts, current, emb, k=k)
+    status = dict(zip(changes["theme_id"], changes["status"], strict=True))
+    rows = _theme_rows(current, cur_posts, summaries, status, outcome.excluded_quotes, config)
+    notes.append(
+        f"{len(rows)} themes; {100 * current.outlier_share:.0f}% of posts were outliers "
+        f"before reassignment to the nearest theme, "
+        f"{100 * current.outlier_share_final:.0f}% after."
+    )
+    return current, rows, changes
+
+
+def _theme_rows(
+    current: Any,
+    cur_posts: pd.DataFrame,
+    summaries: dict[int, str],
+    status: dict[Any, str],
+    excluded_quotes: set[str],
+    config: Config,
+) -> pd.DataFrame:
+    """One row a theme: size (hidden below k), status, summary, at most one quote, flag."""
+    from kmsynth.synthesis import quotes_from_posts
+
+    k = config.privacy.min_cell
+    used: set[str] = set()
+    cols = ["post_id", "author_id"] + (["country"] if "country" in cur_posts else [])
+    members = current.assignments.merge(
+        cur_posts[cols], left_on="doc_id", right_on="post_id", how="left"
+    )
+    rows = []
+    for r in current.themes.itertuples():
+        summary = summaries.get(int(r.theme_id), "")
+        quotes = (
+            []
+            if r.size < k
+            else quotes_from_posts(
+                cur_posts,
+                list(r.representative_ids),
+                used_authors=used,
+                n=1,
+                excluded_posts=excluded_quotes,
+                avoid=[summary],
+            )
+        )
+        rows.append(
+            {
+                "theme_id": r.theme_id,
+                "label": r.label,
+                "size": r.size,
+                "size_shown": r.size if r.size >= k else np.nan,
+                "keywords": r.keywords,
+                "pillar": r.pillar,
+                "pillar_name": r.pillar_name,
+                "status": status.get(r.theme_id, "new"),
+                "summary": summary,
+                "quotes": quotes,
+                "flag": _voices_flag(members[members["theme_id"] == r.theme_id], r.size, config),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _voices_flag(mem: pd.DataFrame, size: int, config: Config) -> str:
+    """Why a theme is a signal, not a finding: few posts (below k or the brief's min_posts), or
+    one participant behind more than the brief's max_share of them."""
+    top_author = mem["author_id"].value_counts(normalize=True).max() if len(mem) else 0
+    if size < max(config.privacy.min_cell, config.brief.min_posts):
+        return "Rests on few posts: read as a signal, not a finding."
+    if top_author > config.brief.max_share:
+        return "Mostly one participant's posts: read as one voice, not a general finding."
+    return ""
+
+
+def _trends(
+    posts: pd.DataFrame,
+    vecs: np.ndarray,
+    emb: Embedder,
+    window: list[str],
+    k: int,
+    store: Any,
+) -> dict[str, pd.DataFrame]:
+    """Posts per month in total and by region, pillar and community, cells below k hidden."""
+    from kmsynth.themes import classify_pillars
+
+    pillars = classify_pillars(posts["text"].tolist(), vecs, emb)
+    posts["pillar_name"] = pillars["pillar_name"].to_numpy()
+    trends = {"total": monthly_counts(posts, by=None, months=window, k=k)}
+    for key, col in (("region", "region"), ("pillar", "pillar_name"), ("source", "source")):
+        if col in posts.columns and posts[col].replace("", np.nan).notna().any():
+            trends[key] = monthly_counts(posts, by=col, months=window, k=k)
+    if store is not None:  # every stored month from the store's views, not only this file's;
+        # pillars stay per post (the store knows a pillar only for posts of stored theme runs)
+        trends.update({key: t for key, t in store.trends(window, k).items() if key != "pillar"})
+    return trends
+
+
+def _method(
+    month: str,
+    config: Config,
+    prep: Any,
+    current: Any,
+    emb: Embedder,
+    curation: str | Path | None,
+    t0: float,
+) -> dict[str, Any]:
+    """The report's manifest: inputs with their hashes, settings, ledger, versions."""
+    sources = list(prep.sources) + [
+        {
+            "kind": kind,
+            "file": getattr(config.data, kind),
+            "sha256": sha256_if_file(Path(getattr(config.data, kind))),
+        }
+        for kind in ("survey", "findings", "lessons")
+        if getattr(config.data, kind) is not None
+    ]
+    return build_manifest(
+        "report-content",
+        sources=sources,
+        timings={"build": time.perf_counter() - t0},
+        parameters=dict(current.params) if current else {},
+        month=month,
+        embedder=emb.model_id,
+        seed=config.themes.seed,
+        k=config.privacy.min_cell,
+        ledger=prep.ledger.counts(),
+        curation_sha256=sha256_if_file(Path(curation)) if curation else None,
+    )

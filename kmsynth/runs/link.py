@@ -53,13 +53,7 @@ def run_link(
     say.stage("reading and protecting", files=2)
     f = prepare("findings", findings, config, mapping=mapping)
     les = prepare("lessons", lessons, config, mapping=mapping)
-    for prep, what, file in ((f, "findings", findings), (les, "lessons", lessons)):
-        if len(prep.table) == 0:
-            raise InputError(
-                f"no usable {what}: the file has no rows, or every row was excluded",
-                file=str(file),
-                hint=f"run: kmsynth validate {what} {file}",
-            )
+    _check_not_empty(((f, "findings", findings), (les, "lessons", lessons)))
     emb = embedder_from_config(config)
     # tfidf learns, auto chooses, pretrained: no-op
     emb.fit(f.table["text"].tolist() + les.table["text"].tolist())
@@ -67,12 +61,33 @@ def run_link(
     linker = Linker(emb, top_k=top_k, threshold=threshold, seed=config.themes.seed).fit(les.table)
     res = linker.link(f.table, reviewed=decisions)
     files = _write_link_outputs(res, Path(out), f, les)
+    manifest = _link_manifest(res, f, les, reviewed, decisions, t0)
+    write_json(Path(out) / "manifest.json", manifest)
+    files["manifest"] = Path(out) / "manifest.json"
+    return LinkRun(res, files, manifest, len(f.table), len(les.table))
+
+
+def _check_not_empty(preps: tuple[tuple[Any, str, Any], ...]) -> None:
+    """A findings or lessons file with no usable row is bad input (exit 2), not an empty run."""
+    for prep, what, file in preps:
+        if len(prep.table) == 0:
+            raise InputError(
+                f"no usable {what}: the file has no rows, or every row was excluded",
+                file=str(file),
+                hint=f"run: kmsynth validate {what} {file}",
+            )
+
+
+def _link_manifest(
+    res: Any, f: Any, les: Any, reviewed: Any, decisions: Any, t0: float
+) -> dict[str, Any]:
+    """manifest.json of a link run: inputs (and the reviewed file), parameters, counts."""
     extra = (
         [{"file": reviewed, "sha256": None, "rows": int(len(decisions))}]
         if decisions is not None
         else []
     )
-    manifest = build_manifest(
+    return build_manifest(
         "link",
         sources=f.sources + les.sources + extra,
         parameters=res.params,
@@ -83,9 +98,6 @@ def run_link(
         findings_without_lesson=int(len(res.gaps_findings)),
         lessons_without_finding=int(len(res.gaps_lessons)),
     )
-    write_json(Path(out) / "manifest.json", manifest)
-    files["manifest"] = Path(out) / "manifest.json"
-    return LinkRun(res, files, manifest, len(f.table), len(les.table))
 
 
 def _write_link_outputs(res: Any, out: Path, f: Any, les: Any) -> dict[str, Path]:

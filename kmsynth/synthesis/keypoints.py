@@ -24,6 +24,7 @@ from kmsynth.embed import Embedder
 from kmsynth.synthesis.quotes import PLACEHOLDER, is_courtesy, is_question, quote_problem
 from kmsynth.synthesis.summarise import sentences_of
 from kmsynth.text import Sentence, fold, stop_words
+from kmsynth.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +126,6 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / small if small >= 2 else 0.0
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2:
-        x = x.reshape(len(x), -1)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
-
-
 class KeyPointSummariser:
     """Key points of a set of sentences (one theme, one product, one question's answers).
 
@@ -230,7 +223,7 @@ class KeyPointSummariser:
         cand = [i for i in sup if self._may_show(sentences[i])]
         if not cand:
             return []
-        X = _unit(embeddings)
+        X = unit_rows(embeddings)
         post_ids = list(dict.fromkeys(sentences[i].post_id for i in sup))
         post_no = {p: n for n, p in enumerate(post_ids)}
         sup.sort(key=lambda i: post_no[sentences[i].post_id])  # each post's rows contiguous
@@ -394,7 +387,7 @@ def theme_key_points(
     sents = sentences_of(frame, id_col, text_col)
     if not sents:
         return {int(t): [] for t in members}
-    X = _unit(embedder.encode([s.text for s in sents]))
+    X = unit_rows(embedder.encode([s.text for s in sents]))
     rows: dict[str, list[int]] = {}
     for i, s in enumerate(sents):
         rows.setdefault(s.post_id, []).append(i)

@@ -24,6 +24,7 @@ from kmsynth.text import (
     Sentence,
     split_sentences,
 )
+from kmsynth.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def centroid(embeddings: np.ndarray, groups: Sequence[str] | None = None) -> np.
         c = (X / counts[:, None]).sum(axis=0)
     else:
         c = X.mean(axis=0)
-    return c / (np.linalg.norm(c) or 1.0)
+    return unit_rows(c, dtype=np.float64)
 
 
 def usable(s: Sentence, min_words: int = 6, max_words: int = 50) -> bool:

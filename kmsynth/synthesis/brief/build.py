@@ -52,6 +52,7 @@ from kmsynth.synthesis.summarise import (
     usable,
 )
 from kmsynth.text import Sentence, canonical_country
+from kmsynth.vectors import unit_rows
 
 log = logging.getLogger(__name__)
 
@@ -446,7 +447,7 @@ def _practices(c: _Corpus, max_practices: int) -> dict[str, list[Item]]:
     others = [g[1:] for g in groups.values()]
     V = c.vecs[[i for i, _ in reps]]
     cent = V.mean(axis=0)
-    cent = cent / (np.linalg.norm(cent) or 1)
+    cent = unit_rows(cent, dtype=cent.dtype)
     spread = np.array([len({x for _, x in g}) for g in groups.values()], dtype=float)
     rel = 0.5 * (V @ cent) + 0.5 * spread / (spread.max() or 1)
     region_of = _country_regions(c.meta)
