@@ -100,9 +100,16 @@ class WorkbenchApp:
             self.message.value = f'<p class="kmwb-error">{h.esc(label)}: {h.esc(exc)}</p>'
             return
         what = ", ".join(f"{k} {v}" for k, v in d.items() if k not in ("by", "at", "why"))
+        file = h.esc(self.wb.curation.path.name)
+        unread = (
+            f" Reports do not read it yet: add <code>curation: {file}</code> under "
+            "<code>data:</code> in kmsynth.yml."
+            if self.wb.config.data.curation is None
+            else ""
+        )
         self.message.value = (
-            f'<p class="kmwb-done">{h.esc(label)} done ({h.esc(what)}); '
-            f"saved to {h.esc(self.wb.curation.path.name)}.</p>"
+            f'<p class="kmwb-done">{h.esc(label)} done ({h.esc(what)}); saved to {file}.'
+            f"{unread}</p>"
         )
         self.name.value = ""
         self.refresh()
