@@ -290,37 +290,17 @@ def _x(t: Any) -> str:
 def render_docx(b: Brief, path: str | os.PathLike) -> Path:
     """The brief as a Word document (python-docx)."""
     from docx import Document
-    from docx.shared import Pt, RGBColor
 
     doc = Document()
-    cp = doc.core_properties
-    cp.title, cp.author, cp.last_modified_by, cp.comments = _x(b.title), "kmsynth", "kmsynth", ""
-    if b.scope.get("to"):
-        from datetime import datetime, timezone
-
-        cp.created = cp.modified = datetime.strptime(b.scope["to"], "%Y-%m-%d").replace(
-            tzinfo=timezone.utc
-        )
+    _docx_properties(doc, b)
     doc.add_heading(_x(b.title), 0)
     doc.add_paragraph(_x(b.intro))
-
-    def bullet(text: str, cite: str = "", lead: str = "") -> None:
-        para = doc.add_paragraph(style="List Bullet")
-        if lead:
-            para.add_run(_x(lead) + ": ").bold = True
-        para.add_run(_x(text))
-        if cite:
-            r = para.add_run(f" ({_x(cite)})")
-            r.italic = True
-            r.font.size = Pt(9)
-            r.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
-
     doc.add_heading("Scope", 1)
     for k, v in _scope_lines(b):
-        bullet(v, lead=k)
+        _docx_bullet(doc, v, lead=k)
     doc.add_heading("Key lessons learned", 1)
     for i in b.lessons:
-        bullet(i.text, _cite(i, b, theme=True))
+        _docx_bullet(doc, i.text, _cite(i, b, theme=True))
     if not b.lessons:
         doc.add_paragraph("None found.")
     doc.add_heading("Promising practices", 1)
@@ -330,7 +310,47 @@ def render_docx(b: Brief, path: str | os.PathLike) -> Path:
         doc.add_heading(_x(region or "Other"), 2)
         for country, items in by_country.items():
             for i in items:
-                bullet(i.text, _cite(i, b), lead=country)
+                _docx_bullet(doc, i.text, _cite(i, b), lead=country)
+    _docx_themes(doc, b)
+    doc.add_heading("Method", 1)
+    for m in b.method:
+        _docx_bullet(doc, m)
+    out = Path(path)
+    doc.save(str(out))
+    return out
+
+
+def _docx_properties(doc: Any, b: Brief) -> None:
+    """Title, 'kmsynth' as author, no comments; dated by the brief's last day (reproducible)."""
+    cp = doc.core_properties
+    cp.title, cp.author, cp.last_modified_by, cp.comments = _x(b.title), "kmsynth", "kmsynth", ""
+    if b.scope.get("to"):
+        from datetime import datetime, timezone
+
+        cp.created = cp.modified = datetime.strptime(b.scope["to"], "%Y-%m-%d").replace(
+            tzinfo=timezone.utc
+        )
+
+
+def _docx_bullet(doc: Any, text: str, cite: str = "", lead: str = "") -> None:
+    """A bullet: an optional bold lead, the text, an optional small grey citation."""
+    from docx.shared import Pt, RGBColor
+
+    para = doc.add_paragraph(style="List Bullet")
+    if lead:
+        para.add_run(_x(lead) + ": ").bold = True
+    para.add_run(_x(text))
+    if cite:
+        r = para.add_run(f" ({_x(cite)})")
+        r.italic = True
+        r.font.size = Pt(9)
+        r.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
+
+
+def _docx_themes(doc: Any, b: Brief) -> None:
+    """The themes section: label, size and flags, what participants said, lessons, quotes."""
+    from docx.shared import RGBColor
+
     doc.add_heading("Themes", 1)
     if not b.themes:
         doc.add_paragraph("Too few posts to find themes.")
@@ -342,14 +362,11 @@ def render_docx(b: Brief, path: str | os.PathLike) -> Path:
             r = doc.add_paragraph().add_run("Caution — " + _x(f))
             r.bold = True
             r.font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
-        if t.summary:
-            doc.add_paragraph("What participants said:")
-            for i in t.summary:
-                bullet(i.text, b.cite_id(i.post_id))
-        if t.lessons:
-            doc.add_paragraph("Lessons:")
-            for i in t.lessons:
-                bullet(i.text, b.cite_id(i.post_id))
+        for heading, items in (("What participants said:", t.summary), ("Lessons:", t.lessons)):
+            if items:
+                doc.add_paragraph(heading)
+                for i in items:
+                    _docx_bullet(doc, i.text, b.cite_id(i.post_id))
         for q in t.quotes:
             doc.add_paragraph(
                 f"“{_x(q.text)}” — a participant ({_x(b.cite_id(q.post_id))})",
@@ -357,12 +374,6 @@ def render_docx(b: Brief, path: str | os.PathLike) -> Path:
             )
     for n in _theme_notes(b):
         doc.add_paragraph(n)
-    doc.add_heading("Method", 1)
-    for m in b.method:
-        bullet(m)
-    out = Path(path)
-    doc.save(str(out))
-    return out
 
 
 def write_brief(b: Brief, out: str | os.PathLike) -> Path:
