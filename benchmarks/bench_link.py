@@ -11,6 +11,14 @@ reciprocal-rank fusion of the two, and kmsynth's learned ranker):
     python benchmarks/bench_link.py --train   # refit resources/link_calibration.json and
                                               # link_relation.json first, then report
     python benchmarks/bench_link.py --quick   # sample and tests/data only
+
+Last run (2 shared cores; shipped models from `--train` on all 505 labelled SciFact train
+claims + tests/data): MRR / R@3 on SciFact dev (188 claims x 5,183 abstracts): BM25 0.817 /
+0.879, MiniLM 0.732 / 0.815, plain RRF 0.831 / 0.878, learned 0.846 / 0.887. Sample: every
+order 1.000 (BM25 alone already 1.000). Confident links at the default line: SciFact dev P 0.740
+R 0.722 (the old shipped line: P 0.25); sample P 0.866 R 0.892. Relation macro-F1: SciFact dev
+0.652 on gold rationales, 0.627 end to end (always 'supports' 0.398); sample 0.796 end to end,
+8/8 contradictions found, 8/57 supports flagged.
 """
 
 from __future__ import annotations
