@@ -67,7 +67,8 @@ def attribute_agreement(
     lj: np.ndarray,
     l_countries: list[frozenset[str]],
 ) -> dict[str, np.ndarray]:
-    """same_country, other_country, same_region, same_pillar, cross_language per pair (0/1)."""
+    """same_country, other_country, same_region, same_pillar per pair (0/1); cross_language
+    (both languages known and different) is kept for diagnostics."""
     fc = country_sets(f)
     same_c = np.array(
         [bool(fc[i] & l_countries[j]) for i, j in zip(fi, lj, strict=False)], dtype=float
