@@ -337,3 +337,29 @@ def test_cli_summarise_bad_input_exit_2(tmp_path, capsys) -> None:
     assert code == 2 and "nope" in err and "Traceback" not in err
     code, _ = _run(tmp_path, "--max-words", "0")
     assert code == 2
+
+
+def test_cli_summarise_lets_auto_choose_on_every_text(tmp_path, monkeypatch) -> None:
+    """An embedder whose id is 'auto' until fitted (AutoEmbedder) is fitted on the whole file
+    before any group is encoded; the id test (`model_id.startswith("tfidf")`) skipped it."""
+    import kmsynth.embed
+    from kmsynth.embed import FakeEmbedder
+
+    class AutoLike(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__(dim=32)
+            self.model_id, self.fitted_on = "auto", None
+
+        def fit(self, texts):
+            self.fitted_on, self.model_id = list(texts), "fake-32"
+            return self
+
+        def encode(self, texts, show_progress: bool = False):
+            assert self.fitted_on is not None, "encoded before the embedder chose"
+            return super().encode(texts, show_progress)
+
+    spy = AutoLike()
+    monkeypatch.setattr(kmsynth.embed, "embedder_from_config", lambda cfg: spy)
+    code, lines = _run(tmp_path, "--group-col", "product", "--verbatim-without-consent", "allow")
+    assert code == 0 and len(lines) == 2
+    assert spy.fitted_on is not None and len(spy.fitted_on) == 8  # every text, not one group's
