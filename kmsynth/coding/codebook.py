@@ -162,38 +162,30 @@ def codebook_from_entries(entries: Iterable[object], source: str = "") -> Codebo
     for i, c in enumerate(codes):
         if c.id and c.id in seen:
             problems.append(
-                Problem(
-                    rule="codebook",
-                    message=f"code id {c.id[:40]!r} is used twice (entries {seen[c.id]} "
-                    f"and {i + 1})",
-                    file=source,
-                    row=i + 1,
-                    column="id",
-                    hint="make every code id unique",
+                _problem(
+                    source,
+                    i + 1,
+                    f"code id {c.id[:40]!r} is used twice (entries {seen[c.id]} and {i + 1})",
+                    "make every code id unique",
+                    "id",
                 )
             )
         seen.setdefault(c.id, i + 1)
     for i, c in enumerate(codes):
         if c.parent and c.parent not in seen:
             problems.append(
-                Problem(
-                    rule="codebook",
-                    message=f"parent {c.parent[:40]!r} is not a code of this codebook",
-                    file=source,
-                    row=i + 1,
-                    column="parent",
-                    hint="use the id of another code, or leave parent out",
+                _problem(
+                    source,
+                    i + 1,
+                    f"parent {c.parent[:40]!r} is not a code of this codebook",
+                    "use the id of another code, or leave parent out",
+                    "parent",
                 )
             )
     problems += _cycles(codes, source)
     if not codes and not problems:
         problems.append(
-            Problem(
-                rule="codebook",
-                message="the codebook has no codes",
-                file=source,
-                hint="list codes under 'codes:'",
-            )
+            _problem(source, None, "the codebook has no codes", "list codes under 'codes:'")
         )
     if problems:
         raise InputError(
@@ -213,13 +205,12 @@ def _cycles(codes: Sequence[Code], source: str) -> list[Problem]:
         while p and p in parent:
             if p in seen:
                 out.append(
-                    Problem(
-                        rule="codebook",
-                        message=f"code {c.id[:40]!r} is its own ancestor",
-                        file=source,
-                        row=i + 1,
-                        column="parent",
-                        hint="parents must form a tree",
+                    _problem(
+                        source,
+                        i + 1,
+                        f"code {c.id[:40]!r} is its own ancestor",
+                        "parents must form a tree",
+                        "parent",
                     )
                 )
                 break

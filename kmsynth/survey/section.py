@@ -44,6 +44,20 @@ def _fmt_ci(est: float, lo: float, hi: float, pct: bool = False) -> str:
     return f"{est:.2f} ({lo:.2f}–{hi:.2f})"
 
 
+def _ci_columns(t: pd.DataFrame) -> dict[str, list[str]]:
+    """The mean and top-2 box of each row with its 95% interval, as shown in the tables."""
+    return {
+        "mean (95% CI)": [
+            _fmt_ci(m, lo, hi)
+            for m, lo, hi in zip(t["mean"], t["mean_ci_low"], t["mean_ci_high"], strict=False)
+        ],
+        "top-2 box (95% CI)": [
+            _fmt_ci(m, lo, hi, True)
+            for m, lo, hi in zip(t["top2"], t["top2_ci_low"], t["top2_ci_high"], strict=False)
+        ],
+    }
+
+
 def _fmt_p(p: float) -> str:
     if pd.isna(p):
         return ""
@@ -86,18 +100,7 @@ class SurveySection:
                 "answered": t["n"].astype("Int64"),
                 "don't know": t["dont_know"].astype("Int64"),
                 "no answer": t["no_answer"].astype("Int64"),
-                "mean (95% CI)": [
-                    _fmt_ci(m, lo, hi)
-                    for m, lo, hi in zip(
-                        t["mean"], t["mean_ci_low"], t["mean_ci_high"], strict=False
-                    )
-                ],
-                "top-2 box (95% CI)": [
-                    _fmt_ci(m, lo, hi, True)
-                    for m, lo, hi in zip(
-                        t["top2"], t["top2_ci_low"], t["top2_ci_high"], strict=False
-                    )
-                ],
+                **_ci_columns(t),
             }
         )
 
@@ -109,18 +112,7 @@ class SurveySection:
                 "item": t["item"],
                 BREAKDOWN_TITLES.get(col, col): t["group"],
                 "answered": t["n"].astype("Int64"),
-                "mean (95% CI)": [
-                    _fmt_ci(m, lo, hi)
-                    for m, lo, hi in zip(
-                        t["mean"], t["mean_ci_low"], t["mean_ci_high"], strict=False
-                    )
-                ],
-                "top-2 box (95% CI)": [
-                    _fmt_ci(m, lo, hi, True)
-                    for m, lo, hi in zip(
-                        t["top2"], t["top2_ci_low"], t["top2_ci_high"], strict=False
-                    )
-                ],
+                **_ci_columns(t),
             }
         )
 
