@@ -39,18 +39,13 @@ class DecisionsMixin:
         if d.empty:
             return 0
         d["reviewer"] = reviewer or None
-        with self._write() as con:
-            con.register("_d", d)
-            try:
-                n = con.execute(f"SELECT count(*) {_NEW_LINK_DECISIONS}").fetchall()[0][0]
-                con.execute(
-                    "INSERT INTO link_decisions (finding_id, lesson_id, decision, reviewer) "
-                    f"SELECT _d.finding_id, _d.lesson_id, _d.decision, _d.reviewer "
-                    f"{_NEW_LINK_DECISIONS}"
-                )
-            finally:
-                con.unregister("_d")
-        return int(n)
+        return self._insert_new(
+            d,
+            "_d",
+            _NEW_LINK_DECISIONS,
+            "INSERT INTO link_decisions (finding_id, lesson_id, decision, reviewer) "
+            "SELECT _d.finding_id, _d.lesson_id, _d.decision, _d.reviewer",
+        )
 
     def link_decisions(self) -> pd.DataFrame:
         """The latest decision per (finding, lesson) pair."""
@@ -71,17 +66,24 @@ class DecisionsMixin:
             rows.append({"decision": text, "decision_sha256": sha, "action": action})
         if not rows:
             return 0
-        df = pd.DataFrame(rows).drop_duplicates("decision_sha256")
-        with self._write() as con:
-            con.register("_c", df)
+        return self._insert_new(
+            pd.DataFrame(rows).drop_duplicates("decision_sha256"),
+            "_c",
+            _NEW_CURATION,
+            "INSERT INTO curation_decisions (decision, decision_sha256, action) "
+            "SELECT CAST(decision AS JSON), decision_sha256, action",
+        )
+
+    def _insert_new(self, frame: pd.DataFrame, name: str, new_rows: str, insert: str) -> int:
+        """Insert the rows of `frame` (registered as `name`) that `new_rows` ('FROM ... WHERE
+        ...') selects, in one write; returns how many there were."""
+        with self._write() as con:  # type: ignore[attr-defined]
+            con.register(name, frame)
             try:
-                n = con.execute(f"SELECT count(*) {_NEW_CURATION}").fetchall()[0][0]
-                con.execute(
-                    "INSERT INTO curation_decisions (decision, decision_sha256, action) "
-                    f"SELECT CAST(decision AS JSON), decision_sha256, action {_NEW_CURATION}"
-                )
+                n = con.execute(f"SELECT count(*) {new_rows}").fetchall()[0][0]
+                con.execute(f"{insert} {new_rows}")
             finally:
-                con.unregister("_c")
+                con.unregister(name)
         return int(n)
 
     def curation_decisions(self) -> list[dict[str, Any]]:
