@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -153,7 +154,7 @@ def _is_boundary(text: str, m: re.Match, sent_start: int) -> bool:
     return True
 
 
-def split_sentences(text: str, post_id: str = "", **meta) -> list[Sentence]:
+def split_sentences(text: str, post_id: str = "", **meta: Any) -> list[Sentence]:
     """Sentences of one text with their offsets (``text[start:end] == sentence.text``).
 
     Regex-based, for English, Spanish, French and Portuguese: ends at . ! ? … followed by a

@@ -36,7 +36,7 @@ def _is_lock_error(exc: Exception) -> bool:
     return any(s in str(exc).lower() for s in _LOCK_ERRORS)
 
 
-def arrow_table(con, sql: str, params: list):
+def arrow_table(con: Any, sql: str, params: list[Any]) -> Any:
     """A query's result as a pyarrow Table (DuckDB 1.x and 2.x spell this differently)."""
     try:
         rel = con.sql(sql, params=params)
@@ -59,7 +59,7 @@ class StoreCore:
         readonly: bool = False,
         timeout: float = 0.0,
         upto: int | None = None,
-    ):
+    ) -> None:
         # upto: migrate only this far (tests build stores of older schema versions with it)
         self.path = Path(path).expanduser()
         self.readonly = readonly

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ import pandas as pd
 from kmsynth.config import Config
 from kmsynth.errors import InputError
 from kmsynth.survey.parse import likert_error, score_answers
+
+if TYPE_CHECKING:
+    from kmsynth.ingest.prepare import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,11 @@ class SurveyData:
 
 
 def load_survey(
-    path, config: Config | None = None, *, mapping=None, scales: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    config: Config | None = None,
+    *,
+    mapping: Any = None,
+    scales: Mapping[str, str] | None = None,
 ) -> SurveyData:
     """`prepare("survey", path, config, mapping=...)`, then score every Likert item the mapping
     declares (`likert:`), its scale detected unless `scales[item]` names it. All unknown labels
@@ -63,7 +71,9 @@ def load_survey(
     return survey_data(prepare("survey", path, config, mapping=mapping), path, scales=scales)
 
 
-def survey_data(prep, path, *, scales: Mapping[str, str] | None = None) -> SurveyData:
+def survey_data(
+    prep: Prepared, path: Any, *, scales: Mapping[str, str] | None = None
+) -> SurveyData:
     """Score the Likert items of an already prepared survey (see `load_survey`)."""
     t = prep.table
     name = Path(str(path)).name if not isinstance(path, (list, tuple)) else "survey"

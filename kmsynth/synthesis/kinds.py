@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -269,7 +270,7 @@ def context_vectors(embeddings: np.ndarray, groups: Sequence[str]) -> np.ndarray
     return out / np.maximum(n, 1)[:, None]
 
 
-def feature_matrix(texts: Sequence[str], embeddings: np.ndarray, groups: Sequence[str]):
+def feature_matrix(texts: Sequence[str], embeddings: np.ndarray, groups: Sequence[str]) -> Any:
     """A scipy CSR matrix of one row per sentence: hashed tokens (binary, scaled by
     1/sqrt(count)), the mood features, the sentence embedding, half its neighbours' mean
     embedding (`groups`: the post of each sentence, in order) and "first in its post"."""

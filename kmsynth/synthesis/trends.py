@@ -8,6 +8,7 @@ recovering it from totals. Charts draw suppressed points as gaps.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ def glance(
     return pd.DataFrame(rows)
 
 
-def trend_figure(counts: pd.DataFrame, *, title: str, kind: str = "line"):
+def trend_figure(counts: pd.DataFrame, *, title: str, kind: str = "line") -> Any:
     """A Plotly chart of a suppressed month x group table (suppressed points are gaps)."""
     import plotly.graph_objects as go
 
