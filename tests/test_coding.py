@@ -82,8 +82,9 @@ codes:
 
 def test_codebook_cycle_and_empty_and_not_yaml(tmp_path) -> None:
     with pytest.raises(InputError, match="own ancestor"):
-        codebook_from_entries([{"id": "a", "name": "A", "parent": "b"},
-                               {"id": "b", "name": "B", "parent": "a"}])
+        codebook_from_entries(
+            [{"id": "a", "name": "A", "parent": "b"}, {"id": "b", "name": "B", "parent": "a"}]
+        )
     with pytest.raises(InputError, match="no codes"):
         codebook_from_entries([])
     with pytest.raises(InputError, match="not valid YAML"):
@@ -124,8 +125,9 @@ def test_examples_move_the_coding(tmp_path) -> None:
     cb = _codebook(tmp_path)
     text = ["Lunch arrived late and tasted of nothing."]
     before = CodebookCoder(codebook=cb, embedder=FakeEmbedder()).fit(text).decision_function(text)
-    more = cb.with_examples({"food": ["Lunch tasted of nothing.", "Lunch arrived late.",
-                                      "Dinner tasted bland."]})
+    more = cb.with_examples(
+        {"food": ["Lunch tasted of nothing.", "Lunch arrived late.", "Dinner tasted bland."]}
+    )
     after = CodebookCoder(codebook=more, embedder=FakeEmbedder()).fit(text).decision_function(text)
     food = cb.ids.index("food")
     assert after[0, food] > before[0, food]
@@ -140,8 +142,12 @@ def test_unrelated_text_gets_no_code(tmp_path) -> None:
 
 
 def test_agreement_micro_macro_and_kappa() -> None:
-    human = {"1": frozenset({"a"}), "2": frozenset({"b"}), "3": frozenset({"a", "b"}),
-             "4": frozenset()}
+    human = {
+        "1": frozenset({"a"}),
+        "2": frozenset({"b"}),
+        "3": frozenset({"a", "b"}),
+        "4": frozenset(),
+    }
     same = agreement(human, human, ["a", "b"])
     assert same.set_index("scope").loc["micro", "f1"] == 1.0
     assert same.set_index("scope").loc["micro", "kappa"] == pytest.approx(1.0)
@@ -170,7 +176,7 @@ def _write_answers(path: Path) -> None:
         w.writerow(["answer", "coder"])
         for _, text, human in ANSWERS * 3:
             w.writerow([text, human])
-        w.writerow(["=HYPERLINK(\"http://x\")", "staff"])
+        w.writerow(['=HYPERLINK("http://x")', "staff"])
 
 
 def test_cli_code_writes_codes_summary_agreement(tmp_path, capsys) -> None:
@@ -181,8 +187,22 @@ def test_cli_code_writes_codes_summary_agreement(tmp_path, capsys) -> None:
     cb = tmp_path / "codebook.yml"
     cb.write_text(CODEBOOK, encoding="utf-8")
     out = tmp_path / "out"
-    rc = main(["code", str(data), "--codebook", str(cb), "--out", str(out), "--text-col",
-               "answer", "--human-col", "coder", "--embedder", "tfidf"])
+    rc = main(
+        [
+            "code",
+            str(data),
+            "--codebook",
+            str(cb),
+            "--out",
+            str(out),
+            "--text-col",
+            "answer",
+            "--human-col",
+            "coder",
+            "--embedder",
+            "tfidf",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     codes = pd.read_csv(out / "codes.csv", dtype=str)
     assert list(codes.columns) == ["doc_id", "code_id", "score"]
@@ -206,8 +226,20 @@ def test_cli_code_bad_codebook_is_exit_2(tmp_path, capsys) -> None:
     _write_answers(data)
     bad = tmp_path / "bad.yml"
     bad.write_text("codes:\n  - {id: a}\n", encoding="utf-8")
-    rc = main(["code", str(data), "--codebook", str(bad), "--out", str(tmp_path / "o"),
-               "--text-col", "answer", "--embedder", "tfidf"])
+    rc = main(
+        [
+            "code",
+            str(data),
+            "--codebook",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+            "--text-col",
+            "answer",
+            "--embedder",
+            "tfidf",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "empty name" in err and "Traceback" not in err
 

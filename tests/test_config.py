@@ -1,4 +1,5 @@
 """Configuration: relative paths resolve against the config's folder; the small-cell floor holds."""
+
 from pathlib import Path
 
 import pytest

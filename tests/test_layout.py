@@ -82,8 +82,10 @@ def test_no_stage_imports_a_higher_one() -> None:
                 continue
             there = parts[1]
             same_floor_ok = _floor(here) in (0, len(FLOORS) - 1)
-            if there != here and (_floor(there) > _floor(here) or (
-                    _floor(there) == _floor(here) and not same_floor_ok)):
+            if there != here and (
+                _floor(there) > _floor(here)
+                or (_floor(there) == _floor(here) and not same_floor_ok)
+            ):
                 bad.append(f"{p.relative_to(PKG.parent)}:{line} imports {mod}")
     assert not bad, "imports against the data flow:\n" + "\n".join(bad)
 
@@ -115,8 +117,11 @@ def test_every_name_in_all_imports(package: str) -> None:
 
 def test_module_size_limit() -> None:
     """No module over ~500 lines (split along its sections)."""
-    big = {str(p.relative_to(PKG.parent)): n for p in _modules()
-           if (n := len(p.read_text("utf-8").splitlines())) > 560}
+    big = {
+        str(p.relative_to(PKG.parent)): n
+        for p in _modules()
+        if (n := len(p.read_text("utf-8").splitlines())) > 560
+    }
     assert not big, f"modules over ~500 lines: {big}"
 
 
