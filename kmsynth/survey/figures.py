@@ -203,22 +203,15 @@ def waves_figure(cmp: pd.DataFrame, title: str = "Waves compared") -> Any:
             showlegend=False,
             hoverinfo="skip",
         )
-    fig.add_scatter(
-        x=t["mean_a"],
-        y=y,
-        mode="markers",
-        name=_plain(a, 60),
-        marker=dict(size=12, color="#ef8a62"),
-        hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>",
-    )
-    fig.add_scatter(
-        x=t["mean_b"],
-        y=y,
-        mode="markers",
-        name=_plain(b, 60),
-        marker=dict(size=12, color="#2166ac"),
-        hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>",
-    )
+    for col, name, color in (("mean_a", a, "#ef8a62"), ("mean_b", b, "#2166ac")):
+        fig.add_scatter(
+            x=t[col],
+            y=y,
+            mode="markers",
+            name=_plain(name, 60),
+            marker=dict(size=12, color=color),
+            hovertemplate="%{x:.2f}<extra>%{fullData.name}</extra>",
+        )
     plot_h = 60 * max(len(y), 1)
     fig.update_layout(
         title=_title(title),
