@@ -320,3 +320,22 @@ def test_bad_input_inside_the_notebook_exits_2_with_where_and_how(tmp_path: Path
     assert code == 2 and "posts.csv" in err and "How to fix" in err
     assert "papermill" not in err and "Traceback" not in err
     assert not list(out.glob(".staging-*")) and not (out / "2026-10").exists()
+
+
+def test_few_voices_flag_follows_the_configured_share() -> None:
+    """The report's few-voices flag used a hard-coded 0.5 and min 5 posts while the brief read
+    `brief.max_share` and `brief.min_posts`: one setting now decides both."""
+    import kmsynth.report.sections as sections
+    from kmsynth.config import Config
+
+    mem = pd.DataFrame({"author_id": ["a"] * 6 + ["b"] * 4 + ["c"] * 2})  # a: 50% of 12
+    cfg = Config()
+    assert sections._voices_flag(mem, 12, cfg) == ""  # 50% is not "more than half"
+    mem = pd.DataFrame({"author_id": ["a"] * 8 + ["b"] * 4})  # a: 67%
+    assert "one voice" in sections._voices_flag(mem, 12, cfg)
+    assert sections._voices_flag(mem, 12, cfg.with_overrides({"brief.max_share": 0.7})) == ""
+    assert "few posts" in sections._voices_flag(
+        mem, 12, cfg.with_overrides({"privacy.min_cell": 15})
+    )
+    big = cfg.with_overrides({"brief.min_posts": 20, "brief.max_share": 0.9})
+    assert "few posts" in sections._voices_flag(mem, 12, big)
