@@ -12,6 +12,7 @@ from kmsynth.report.execution import (
 from kmsynth.report.notebook import (
     NOTEBOOK,
     OVERRIDABLE,
+    ReportFlags,
     apply_overrides,
     notebook_setup,
     optional_section,
@@ -39,6 +40,7 @@ __all__ = [
     "TREND_MONTHS",
     "MonthlyReport",
     "ReportFailed",
+    "ReportFlags",
     "RunResult",
     "apply_overrides",
     "build_monthly_report",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from kmsynth.config import Config, load_config
 from kmsynth.report.content import MonthlyReport
@@ -29,24 +29,33 @@ def _bundled_notebook() -> Path:
 NOTEBOOK = _bundled_notebook()
 
 
+class ReportFlags(TypedDict, total=False):
+    """The settings a report run takes from flags or papermill parameters (None: the config's);
+    the one list `notebook_setup`, `render_monthly_report` and `runs.run_report` accept."""
+
+    posts: str | None
+    survey: str | None
+    findings: str | None
+    lessons: str | None
+    curation: str | None
+    embedder: str | None
+    seed: int | None
+
+
+OVERRIDABLE = tuple(ReportFlags.__annotations__)
+
+
 def notebook_setup(
     *,
     month: str,
     config_path: str | None = None,
-    posts: str | None = None,
-    survey: str | None = None,
-    findings: str | None = None,
-    lessons: str | None = None,
-    embedder: str | None = None,
-    seed: int | None = None,
     state_dir: str | None = None,
-    curation: str | None = None,
     dask: str | None = None,
+    **flags: Unpack[ReportFlags],
 ) -> MonthlyReport:
     """What the notebook's first cell calls: the config with the run's overrides, then the
     report; an InputError in any later cell is carried back to the parent process."""
     carry_input_errors()
-    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
     cfg = apply_overrides(load_config(config_path), **flags)
     rep = build_monthly_report(
         month, cfg, state_dir=state_dir, curation=cfg.data.curation, dask=dask
@@ -55,12 +64,12 @@ def notebook_setup(
     return rep
 
 
-OVERRIDABLE = ("posts", "survey", "findings", "lessons", "curation", "embedder", "seed")
-
-
-def override_settings(**flags: Any) -> dict[str, Any]:
+def override_settings(**flags: Unpack[ReportFlags]) -> dict[str, Any]:
     """The settings that flags and papermill parameters override ({"data.posts": ...});
-    None leaves a setting as the config has it."""
+    None leaves a setting as the config has it. An unknown flag is a TypeError."""
+    unknown = sorted(set(flags) - set(OVERRIDABLE))
+    if unknown:
+        raise TypeError(f"unknown report setting(s): {', '.join(unknown)}")
     settings: dict[str, Any] = {
         f"data.{kind}": flags.get(kind) or None
         for kind in ("posts", "survey", "findings", "lessons", "curation")
@@ -70,7 +79,7 @@ def override_settings(**flags: Any) -> dict[str, Any]:
     return settings
 
 
-def apply_overrides(cfg: Config, **flags: Any) -> Config:
+def apply_overrides(cfg: Config, **flags: Unpack[ReportFlags]) -> Config:
     """Flags and papermill parameters override the config's settings (None leaves them)."""
     return cfg.with_overrides(override_settings(**flags))
 

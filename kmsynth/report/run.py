@@ -19,14 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from kmsynth.config import Config, load_config
 from kmsynth.errors import InputError, KmsynthError
 from kmsynth.ingest.read import sha256_if_file
 from kmsynth.manifest import build_manifest, write_json
 from kmsynth.report.execution import check_executed, execute, input_error_payload, strip_errors
-from kmsynth.report.notebook import NOTEBOOK, OVERRIDABLE, apply_overrides
+from kmsynth.report.notebook import NOTEBOOK, ReportFlags, apply_overrides
 from kmsynth.report.page import check_html, to_html
 from kmsynth.report.publishing import (
     keeps_complete,
@@ -81,17 +81,11 @@ def render_monthly_report(
     *,
     config_path: str | Path | None = None,
     out: str | Path | None = None,
-    posts: str | None = None,
-    survey: str | None = None,
-    findings: str | None = None,
-    lessons: str | None = None,
-    embedder: str | None = None,
-    seed: int | None = None,
-    curation: str | None = None,
     notebook: Path | None = None,
     dask: str | None = None,
     replace_complete: bool = False,
     on_stage: Callable[..., None] | None = None,
+    **flags: Unpack[ReportFlags],
 ) -> RunResult:
     """Render reports/YYYY-MM/ (index.html, report.ipynb, manifest.json) and reports/index.html.
 
@@ -99,7 +93,6 @@ def render_monthly_report(
     """
     t0 = time.perf_counter()
     month = check_month(month)
-    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
     cfg = apply_overrides(load_config(config_path), **flags)
     _check_inputs(cfg)
     out = Path(out or cfg.report.out).resolve()

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from kmsynth.config import load_config
 from kmsynth.errors import InputError
 from kmsynth.runs.check import check_config
 from kmsynth.runs.progress import Progress, quiet_unless
+
+if TYPE_CHECKING:
+    from kmsynth.report.notebook import ReportFlags
 
 SAMPLE_DIR = Path(str(resources.files("kmsynth") / "resources" / "sample"))
 SAMPLE_CONFIG = SAMPLE_DIR / "kmsynth.yml"
@@ -21,25 +24,18 @@ def run_report(
     *,
     config: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
-    posts: str | None = None,
-    survey: str | None = None,
-    findings: str | None = None,
-    lessons: str | None = None,
-    embedder: str | None = None,
-    seed: int | None = None,
-    curation: str | None = None,
     dask: str | None = None,
     replace_complete: bool = False,
     notebook: Path | None = None,
     progress: Progress | None = None,
+    **flags: Unpack[ReportFlags],
 ) -> Any:
     """Check the configuration, then render reports/YYYY-MM/ (see `render_monthly_report`).
 
     Raises InputError listing every configuration problem before anything slow runs.
     """
-    from kmsynth.report import OVERRIDABLE, check_month, override_settings, render_monthly_report
+    from kmsynth.report import check_month, override_settings, render_monthly_report
 
-    flags = {k: v for k, v in locals().items() if k in OVERRIDABLE}
     say = quiet_unless(progress)
     month = check_month(month)
     say.stage("checking the configuration")
