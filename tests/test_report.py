@@ -339,3 +339,18 @@ def test_few_voices_flag_follows_the_configured_share() -> None:
     )
     big = cfg.with_overrides({"brief.min_posts": 20, "brief.max_share": 0.9})
     assert "few posts" in sections._voices_flag(mem, 12, big)
+
+
+def test_report_flags_are_one_list() -> None:
+    """Flags are declared once (ReportFlags); a misspelt one is refused, never ignored."""
+    import inspect
+
+    from kmsynth.report import OVERRIDABLE, ReportFlags, override_settings, render_monthly_report
+    from kmsynth.runs import run_report
+
+    assert OVERRIDABLE == tuple(ReportFlags.__annotations__)
+    for fn in (render_monthly_report, run_report):
+        assert not set(inspect.signature(fn).parameters) & set(OVERRIDABLE)
+    assert override_settings(posts="p.csv", seed=3)["data.posts"] == "p.csv"
+    with pytest.raises(TypeError, match="post"):
+        override_settings(post="p.csv")  # type: ignore[call-arg]
