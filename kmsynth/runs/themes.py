@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kmsynth.config import Config
+from kmsynth.embed import Embedder
 from kmsynth.errors import InputError, Problem
 from kmsynth.manifest import build_manifest, write_json
 from kmsynth.runs.progress import Progress, quiet_unless
@@ -43,7 +44,7 @@ def run_themes(
     """
     from kmsynth.embed.embedders import embedder_from_config
     from kmsynth.synthesis import theme_summaries, with_consent
-    from kmsynth.themes import language_coverage, write_theme_outputs
+    from kmsynth.themes import write_theme_outputs
 
     t0 = time.perf_counter()
     say = quiet_unless(progress)
@@ -60,28 +61,50 @@ def run_themes(
     embedder.fit(table["text"].tolist())  # tfidf learns, auto chooses, pretrained: no-op
     say.stage("embedding and fitting themes", documents=len(table), embedder=embedder.model_id)
     result = _fit(table, config, embedder, client, show_progress=say.bars)
-    messages: list[str] = []
-    curation_file = curation or config.data.curation
-    if curation_file:
-        from kmsynth.themes.curation import Curation, apply_curation
-
-        result, outcome = apply_curation(
-            result, Curation.load(curation_file), seed=config.themes.seed
-        )
-        messages = outcome.messages()
+    result, messages = _curated(result, curation or config.data.curation, config)
     say.stage("summarising and writing", themes=len(result.themes))
-    summaries = theme_summaries(
-        with_consent(table, config), result, embedder, k=config.privacy.min_cell, id_col="doc_id"
-    )
+    k = config.privacy.min_cell
+    summaries = theme_summaries(with_consent(table, config), result, embedder, k=k, id_col="doc_id")
     files = write_theme_outputs(
-        result, out, summaries=summaries, ledger_frame=prep.ledger.frame, k=config.privacy.min_cell
+        result, out, summaries=summaries, ledger_frame=prep.ledger.frame, k=k
     )
+    manifest = _themes_manifest(result, prep, table, embedder, messages, k, t0)
+    write_json(out / "manifest.json", manifest)
+    files["manifest"] = out / "manifest.json"
+    files["ledger"] = out / "ledger.csv"
+    return ThemesRun(result, files, manifest, list(prep.errors), messages, len(table))
+
+
+def _curated(
+    result: Any, curation: str | os.PathLike[str] | None, config: Config
+) -> tuple[Any, list[str]]:
+    """The themes after the analyst's curation file (if any), and its stale-decision messages."""
+    if not curation:
+        return result, []
+    from kmsynth.themes.curation import Curation, apply_curation
+
+    result, outcome = apply_curation(result, Curation.load(curation), seed=config.themes.seed)
+    return result, outcome.messages()
+
+
+def _themes_manifest(
+    result: Any,
+    prep: Any,
+    table: Any,
+    embedder: Embedder,
+    messages: list[str],
+    k: int,
+    t0: float,
+) -> dict[str, Any]:
+    """manifest.json of a themes run: inputs, parameters, timings, ledger, language coverage."""
+    from kmsynth.themes import language_coverage
+
     cover = (
-        language_coverage(result, table["language"].tolist(), k=config.privacy.min_cell)
+        language_coverage(result, table["language"].tolist(), k=k)
         if "language" in table.columns
         else None
     )
-    manifest = build_manifest(
+    return build_manifest(
         "themes",
         sources=prep.sources,
         parameters=result.params | {"embedder": embedder.model_id},
@@ -94,31 +117,26 @@ def run_themes(
         curation_sha256=result.params.get("curation_sha256"),
         curation_stale=messages,
     )
-    write_json(out / "manifest.json", manifest)
-    files["manifest"] = out / "manifest.json"
-    files["ledger"] = out / "ledger.csv"
-    return ThemesRun(result, files, manifest, list(prep.errors), messages, len(table))
 
 
 def prepare_documents(
     path: Any, config: Config, *, text_col: str | None, id_col: str | None, dask: str | None
 ) -> tuple[Any, Any, Any]:
+    """(Prepared, its table, the Dask client or None): the documents read and protected."""
+    from kmsynth.ingest import client_for
     from kmsynth.ingest.prepare import prepare
 
-    if not dask:
-        prep = prepare("documents", path, config, mapping=None, id_col=id_col, text_col=text_col)
-        return prep, prep.table, None
-    from kmsynth.ingest import client_for
-
-    client = client_for(dask)
+    client = client_for(dask) if dask else None
     prep = prepare(
         "documents", path, config, mapping=None, id_col=id_col, text_col=text_col, client=client
     )
     return prep, prep.table, client
 
 
-def _fit(table: Any, config: Config, embedder: Any, client: Any, *, show_progress: bool) -> Any:
-    from kmsynth.themes import fit_themes
+def _fit(
+    table: Any, config: Config, embedder: Embedder, client: Any, *, show_progress: bool
+) -> Any:
+    from kmsynth.themes.large import fit_themes_large
 
     texts, ids = table["text"].tolist(), table["doc_id"].tolist()
     languages = table["language"].tolist() if "language" in table.columns else None
@@ -129,22 +147,19 @@ def _fit(table: Any, config: Config, embedder: Any, client: Any, *, show_progres
         "n_representative_docs": config.themes.n_representative_docs,
         "cache_dir": config.embedding.cache_dir,
     }
-    if client is None:
-        return fit_themes(
+    try:  # one path in-process and on Dask: a full fit, or a sample fit + assignment when large
+        return fit_themes_large(
             texts,
             ids,
             embedder=embedder,
+            client=client,
             languages=languages or None,
             show_progress=show_progress,
             **common,
         )
-    from kmsynth.themes.large import embed_distributed, fit_themes_large
-
-    vectors = embed_distributed(texts, embedder, client)
-    client.close()
-    return fit_themes_large(
-        texts, ids, embeddings=vectors, embedder=embedder, strata=languages, **common
-    )
+    finally:
+        if client is not None:
+            client.close()
 
 
 @dataclass
