@@ -14,6 +14,15 @@ fft      NHS Friends and Family Test answers (../shared/datasets/fft_phase1_sing
          the top code against the human code.
 pillars  the bundled sample's posts, coded against the built-in six-pillar codebook; the truth is
          the pillar each post was generated from (data/make_sample.py, regenerated in memory).
+
+Last run (embedder auto: minilm for FFT, multilingual for the sample), micro-F1 / macro-F1 /
+kappa of the top code:
+  FFT, 2,000 answers: nearest code name 0.409 / 0.246 / 0.251; BERTopic zero-shot 0.354 / 0.282 /
+    0.192 at similarity 0.3 (46% uncoded), 0.140 / 0.071 / 0.054 at 0.5; CodebookCoder with 0
+    examples 0.448 / 0.367 / 0.354, 3 examples 0.477 / 0.397 / 0.385, 20 examples 0.546 / 0.457 /
+    0.445.
+  sample, 1,448 posts, six pillars: nearest pillar name 0.307 / 0.303 / 0.174; CodebookCoder
+    0.517 / 0.493 / 0.411.
 """
 
 from __future__ import annotations
