@@ -62,6 +62,13 @@ class WorkbenchApp:
             self.buttons[label].on_click(lambda _b, act=act, label=label: self.act(label, act))
         self.month.observe(lambda _c: self.refresh(), names="value")
         self.theme.observe(lambda _c: self.show_theme(), names="value")
+        self.view = self._layout()
+        self.refresh()
+
+    def _layout(self) -> Any:
+        """The app's boxes: month, theme table, theme list with its tools, detail, messages."""
+        import ipywidgets as w
+
         b = self.buttons
         tools = w.VBox(
             [
@@ -74,7 +81,7 @@ class WorkbenchApp:
                 b["Undo last decision"],
             ]
         )
-        self.view = w.VBox(
+        return w.VBox(
             [
                 self.month,
                 self.table,
@@ -82,7 +89,6 @@ class WorkbenchApp:
                 self.message,
             ]
         )
-        self.refresh()
 
     def _who(self) -> dict[str, Any]:
         return {"month": self.month.value, "by": self.by.value.strip()}
