@@ -220,3 +220,41 @@ def test_theme_summaries_allow_region_names() -> None:
         themes=pd.DataFrame({"theme_id": [0], "size": [10], "keywords": ["shelters"]}),
     )
     assert theme_summaries(table, result, WordsEmbedder(texts), k=10)[0] in texts
+
+
+def test_themes_nobody_may_quote_are_not_embedded() -> None:
+    """With nobody quotable (deny, no consent column) no sentence is embedded: the summary is
+    key phrases, size and pillar, and the cost of key points is not paid at scale."""
+    from types import SimpleNamespace
+
+    from kmsynth.embed.fake import FakeEmbedder
+    from kmsynth.synthesis.keypoints import theme_summaries
+
+    posts = pd.DataFrame(
+        {
+            "post_id": [f"p{i}" for i in range(24)],
+            "text": [
+                f"Shelters need stable funding in district {i}. It helped a lot." for i in range(24)
+            ],
+            "author_id": [f"a{i}" for i in range(24)],
+            "quotable": [False] * 12 + [True] * 12,
+        }
+    )
+    result = SimpleNamespace(
+        assignments=pd.DataFrame({"doc_id": posts["post_id"], "theme_id": [0] * 12 + [1] * 12}),
+        themes=pd.DataFrame(
+            {
+                "theme_id": [0, 1],
+                "size": [12, 12],
+                "keywords": ["shelters, funding"] * 2,
+                "pillar_name": ["Services"] * 2,
+            }
+        ),
+    )
+    emb = FakeEmbedder()
+    out = theme_summaries(posts, result, emb, k=10)
+    assert "shelters" in out[0].lower() and "Shelters need" not in out[0]
+    assert emb.calls == 1, "only the quotable theme's sentences were embedded"
+    emb2 = FakeEmbedder()
+    theme_summaries(posts.assign(quotable=False), result, emb2, k=10)
+    assert emb2.calls == 0

@@ -384,6 +384,8 @@ def theme_key_points(
     `quotable` set by `quotes.with_consent` for shared outputs). Sentences are embedded once."""
     summariser = summariser or KeyPointSummariser()
     frame = table.assign(**{id_col: table[id_col].astype(str)})
+    wanted = {str(x) for ids in members.values() for x in ids}
+    frame = frame[frame[id_col].isin(wanted)]  # only the members' sentences are embedded
     sents = sentences_of(frame, id_col, text_col)
     if not sents:
         return {int(t): [] for t in members}
@@ -418,6 +420,10 @@ def theme_summaries(
         members.setdefault(int(t), []).append(d)
     rows = list(result.themes.itertuples(index=False))
     big = {int(r.theme_id): members.get(int(r.theme_id), []) for r in rows if int(r.size) >= k}
+    if "quotable" in table:  # a theme nobody in it agreed to be quoted has no key points to
+        # show: skip embedding its sentences (with deny and no consent column: every theme)
+        ok = set(table.loc[table["quotable"].fillna(False).astype(bool), id_col].astype(str))
+        big = {t: ids for t, ids in big.items() if ok.intersection(ids)}
     if summariser is None:  # region names are shared categories, not someone's name
         regions = table["region"].dropna().astype(str) if "region" in table else []
         summariser = KeyPointSummariser(
