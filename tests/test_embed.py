@@ -329,3 +329,12 @@ def test_fake_embedder_is_deterministic_and_follows_synonyms() -> None:
     es = e.encode(["safe refugio", "football match"])
     assert es[0] @ a[0] > 0.99 and es[1] @ a[0] < 0.5
     assert isinstance(e, Embedder)
+
+
+@pytest.mark.slow
+def test_loading_minilm_prints_no_progress_bar() -> None:
+    """Notebook cells and cron logs showed transformers' "Loading weights" bar (issue 16)."""
+    code = "from kmsynth.embed import get_embedder; get_embedder('minilm').encode(['hello'])"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert "Loading weights" not in run.stderr + run.stdout

@@ -124,6 +124,7 @@ def _load_sentence_transformer(path: str, label: str):
                 import transformers
 
                 transformers.logging.set_verbosity_error()
+                transformers.logging.disable_progress_bar()  # no stray "Loading weights" bars
             except Exception:  # pragma: no cover - optional quietening
                 pass
             try:
